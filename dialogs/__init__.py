@@ -1,0 +1,1 @@
+"""Conversation policy (intake, booking, handoff, survey): pure logic, no I/O."""
