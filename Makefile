@@ -21,6 +21,7 @@ run: setup
 
 ## Create/update .venv and run the whole test suite (SQLite and PostgreSQL).
 test: setup
+	@bash scripts/ensure_chromium.sh
 	$(BIN)/python -m pytest
 
 bench: setup
