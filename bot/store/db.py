@@ -1,0 +1,188 @@
+"""Database access: engine setup for SQLite and PostgreSQL, migrations, per-chat locking, de-duplication.
+
+Public API:
+
+- ``default_url() -> str``: ``DATABASE_URL`` if set, else ``sqlite:///<data_dir>/repairbot.sqlite3``
+  (the directory is created). ``postgres://``/``postgresql://`` URLs use the psycopg 3 driver.
+- ``Database(url)``: ``.engine``; ``.session()`` context manager (commits on success, rolls back on
+  error); ``.session(readonly=True)`` for read-only work that should not take SQLite's write lock;
+  ``.upgrade()`` runs Alembic to head; ``.revision()``; ``.dispose()``.
+- ``lock_conversation(session, channel, chat_id) -> Conversation``: creates or gets the row and holds
+  the per-chat lock until the transaction ends. PostgreSQL: ``SELECT … FOR UPDATE`` on the row (so
+  chats are serialised across processes, different chats run in parallel). SQLite allows one writer:
+  every read-write transaction starts with ``BEGIN IMMEDIATE`` (engine event), so the lock is held from
+  the first statement, and a busy timeout makes concurrent writers wait instead of failing.
+- ``seen_message(session, channel, message_id) -> bool``: records the id; True when it was already
+  recorded (a duplicate delivery). Backed by the primary key, so concurrent deliveries of the same id
+  see exactly one False. Recorded in the caller's transaction: if handling fails and rolls back, a
+  retry is processed again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, func, inspect, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import data_dir
+from bot.store.models import Conversation, ProcessedMessage
+from bot.store.types import utcnow
+
+log = logging.getLogger(__name__)
+
+SQLITE_BUSY_TIMEOUT_S = 30.0
+_READONLY = "repairbot_readonly"
+
+
+def default_url() -> str:
+    """The database URL every command uses: ``DATABASE_URL`` or the embedded SQLite file."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if url:
+        return normalise_url(url)
+    directory = data_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{directory / 'repairbot.sqlite3'}"
+
+
+def normalise_url(url: str) -> str:
+    """Map the URL forms people paste (``postgres://``, ``postgresql://``) to the installed driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def safe_url(url: str) -> str:
+    """The URL with any password hidden, fit for logs and ``db info``."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite would defer it to the first write).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode = WAL")  # readers never block the writer
+            cursor.execute("PRAGMA synchronous = NORMAL")  # durable at checkpoints; safe with WAL
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        readonly = conn.get_execution_options().get(_READONLY, False)
+        conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+
+class Database:
+    """One database (SQLite file or PostgreSQL) with its engine and session factory."""
+
+    def __init__(self, url: str | None = None, *, echo: bool = False, **engine_kwargs: Any) -> None:
+        self.url = normalise_url(url) if url else default_url()
+        parsed = make_url(self.url)
+        kwargs: dict[str, Any] = {"echo": echo, "future": True}
+        if parsed.get_backend_name() == "sqlite":
+            kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False}
+            if parsed.database:
+                os.makedirs(os.path.dirname(os.path.abspath(parsed.database)), exist_ok=True)
+        else:
+            kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
+        kwargs.update(engine_kwargs)
+        self.engine: Engine = create_engine(self.url, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            _configure_sqlite(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._readonly_sessions = sessionmaker(
+            self.engine.execution_options(**{_READONLY: True}), expire_on_commit=False
+        )
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.engine.dialect.name
+
+    @contextmanager
+    def session(self, *, readonly: bool = False) -> Iterator[Session]:
+        """A session in one transaction: committed when the block succeeds, rolled back on error.
+
+        ``readonly=True`` skips SQLite's up-front write lock; nothing is committed.
+        """
+        factory = self._readonly_sessions if readonly else self._sessions
+        with factory() as session:
+            try:
+                yield session
+                if readonly:
+                    session.rollback()
+                else:
+                    session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def upgrade(self, revision: str = "head") -> None:
+        """Apply Alembic migrations up to ``revision`` (idempotent)."""
+        from bot.store.migrate import upgrade
+
+        upgrade(self.engine, revision)
+
+    def revision(self) -> str | None:
+        """The migration revision the database is at, or None when it was never migrated."""
+        from bot.store.migrate import current_revision
+
+        return current_revision(self.engine)
+
+    def table_counts(self) -> dict[str, int]:
+        """Row count of every application table that exists."""
+        from bot.store.models import Base
+
+        existing = set(inspect(self.engine).get_table_names())
+        counts: dict[str, int] = {}
+        with self.session(readonly=True) as session:
+            for table in Base.metadata.sorted_tables:
+                if table.name in existing:
+                    counts[table.name] = session.scalar(select(func.count()).select_from(table)) or 0
+        return counts
+
+    def dispose(self) -> None:
+        """Close pooled connections."""
+        self.engine.dispose()
+
+
+def _insert(session: Session, model: type) -> Any:
+    return (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(model)
+
+
+def lock_conversation(session: Session, channel: str, chat_id: str) -> Conversation:
+    """Create or get the conversation for (channel, chat_id) and lock it until the transaction ends."""
+    now = utcnow()
+    session.execute(
+        _insert(session, Conversation)
+        .values(
+            channel=channel, chat_id=chat_id, state={}, misunderstood_count=0, created_at=now, updated_at=now
+        )
+        .on_conflict_do_nothing(index_elements=["channel", "chat_id"])
+    )
+    query = select(Conversation).where(Conversation.channel == channel, Conversation.chat_id == chat_id)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    # populate_existing: the row may have changed since this session last loaded it.
+    return session.scalars(query.execution_options(populate_existing=True)).one()
+
+
+def seen_message(session: Session, channel: str, message_id: str) -> bool:
+    """Record an inbound message id; True if (channel, message_id) was recorded before."""
+    result = session.execute(
+        _insert(session, ProcessedMessage)
+        .values(channel=channel, message_id=message_id, at=utcnow())
+        .on_conflict_do_nothing(index_elements=["channel", "message_id"])
+    )
+    return result.rowcount == 0

@@ -1,0 +1,43 @@
+"""Alembic, configured in code so migrations run from an installed package (no alembic.ini needed).
+
+``bot/store/alembic.ini`` exists only for developers who want the ``alembic`` command line, e.g.
+``alembic -c bot/store/alembic.ini revision --autogenerate -m "..."`` (the URL comes from
+``DATABASE_URL`` or the embedded default).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(engine: Engine | None = None) -> Config:
+    """An Alembic config pointing at the packaged migrations; ``engine`` is reused when given."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if engine is not None:
+        cfg.attributes["engine"] = engine
+    return cfg
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate the database behind ``engine`` up to ``revision``."""
+    command.upgrade(alembic_config(engine), revision)
+
+
+def head_revision() -> str | None:
+    """The newest revision shipped with the code."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision recorded in the database (None before the first upgrade)."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()

@@ -1,0 +1,52 @@
+"""Alembic environment: runs against the engine handed over by ``bot.store.migrate`` or the default URL."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import Engine
+
+from bot.store.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def _engine() -> Engine:
+    engine = config.attributes.get("engine")
+    if engine is not None:
+        return engine
+    from bot.store.db import Database
+
+    return Database(config.get_main_option("sqlalchemy.url") or None).engine
+
+
+def run_migrations_offline() -> None:
+    from bot.store.db import default_url
+
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url") or default_url(),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    with _engine().connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            compare_type=True,
+            # SQLite can only ALTER by copying tables; batch mode makes later migrations portable.
+            render_as_batch=connection.dialect.name == "sqlite",
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,327 @@
+"""The database schema as SQLAlchemy 2 typed models.
+
+Portable to SQLite and PostgreSQL: JSON columns, timezone-aware datetimes stored in UTC
+(:class:`bot.store.types.UTCDateTime`), ciphertext in ``LargeBinary`` columns
+(:class:`bot.privacy.EncryptedString`). Constraint names follow :data:`NAMING_CONVENTION`, so
+migrations can refer to them on both backends. The single Alembic migration in
+``bot/store/migrations/versions`` creates exactly this schema (a test compares the two).
+
+Personal data: ``Customer.phone/name/address``, ``Technician.phone``, ``Message.text`` and
+``SurveyAnswer.comment`` are encrypted; ``Customer.phone_hash`` (keyed HMAC of the normalised phone)
+finds a customer by phone.
+
+Status vocabularies are the tuples below; CHECK constraints keep the database honest.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+    true,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from bot.privacy import EncryptedString, EncryptedText
+from bot.store.types import UTCDateTime, utcnow
+
+TICKET_STATUSES = ("collecting", "out_of_area", "escalated", "booked", "visited", "closed", "cancelled")
+BOOKING_STATUSES = ("confirmed", "cancelled", "rescheduled", "done")
+FOLLOWUP_STATUSES = ("pending", "sent", "cancelled", "failed")
+DIRECTIONS = ("in", "out")
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    """Declarative base: shared metadata with a naming convention and the portable type map."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[str]: JSON()}
+
+
+class Customer(Base):
+    """A person who reported a fault. Personal fields are encrypted; ``erased_at`` marks erasure."""
+
+    __tablename__ = "customer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str | None] = mapped_column(EncryptedString())
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    name: Mapped[str | None] = mapped_column(EncryptedString())
+    address: Mapped[str | None] = mapped_column(EncryptedString())
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    erased_at: Mapped[datetime | None]
+
+    tickets: Mapped[list[Ticket]] = relationship(back_populates="customer")
+
+
+class Operator(Base):
+    """A human who takes over escalated chats in the console."""
+
+    __tablename__ = "operator"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Conversation(Base):
+    """One chat on one channel. The engine locks this row per message (``db.lock_conversation``).
+
+    ``state`` is the dialog's JSON state, ``expecting`` the slot the bot last asked for, and
+    ``operator_id`` the operator holding the chat (None while the bot answers).
+    """
+
+    __tablename__ = "conversation"
+    __table_args__ = (UniqueConstraint("channel", "chat_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(128))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id", ondelete="SET NULL"), index=True)
+    state: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    expecting: Mapped[str | None] = mapped_column(String(16))
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id", ondelete="SET NULL"))
+    held_at: Mapped[datetime | None]
+    misunderstood_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    last_message_at: Mapped[datetime | None]
+
+    customer: Mapped[Customer | None] = relationship()
+    operator: Mapped[Operator | None] = relationship()
+    messages: Mapped[list[Message]] = relationship(back_populates="conversation", order_by="Message.id")
+    tickets: Mapped[list[Ticket]] = relationship(back_populates="conversation", order_by="Ticket.id")
+
+    @property
+    def held_by(self) -> int | None:
+        """The operator id holding the chat, or None."""
+        return self.operator_id
+
+
+class Message(Base):
+    """A message in or out, text encrypted (customers type phone numbers and addresses)."""
+
+    __tablename__ = "message"
+    __table_args__ = (CheckConstraint(_in("direction", DIRECTIONS), name="direction"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id", ondelete="CASCADE"), index=True)
+    direction: Mapped[str] = mapped_column(String(3))
+    text: Mapped[str | None] = mapped_column(EncryptedText())
+    channel_message_id: Mapped[str | None] = mapped_column(String(128))
+    erased: Mapped[bool] = mapped_column(default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    conversation: Mapped[Conversation] = relationship(back_populates="messages")
+
+
+class ProcessedMessage(Base):
+    """(channel, message_id) of every inbound message handled: duplicates hit the primary key."""
+
+    __tablename__ = "processed_message"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Ticket(Base):
+    """One repair request. Brand/product/fault/region carry no personal data and survive erasure."""
+
+    __tablename__ = "ticket"
+    __table_args__ = (
+        CheckConstraint(_in("status", TICKET_STATUSES), name="status"),
+        Index("ix_ticket_status_created_at", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id", ondelete="SET NULL"), index=True)
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversation.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default="collecting")
+    brand: Mapped[str | None] = mapped_column(String(32))
+    product: Mapped[str | None] = mapped_column(String(16))
+    fault: Mapped[str | None] = mapped_column(String(32))
+    adcode: Mapped[str | None] = mapped_column(String(6))
+    town: Mapped[str | None] = mapped_column(String(64))
+    covered: Mapped[bool | None]
+    escalation_reason: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    closed_at: Mapped[datetime | None]
+
+    customer: Mapped[Customer | None] = relationship(back_populates="tickets")
+    conversation: Mapped[Conversation | None] = relationship(back_populates="tickets")
+    bookings: Mapped[list[Booking]] = relationship(back_populates="ticket", order_by="Booking.id")
+
+    @property
+    def active_booking(self) -> Booking | None:
+        """The confirmed booking of this ticket, if any."""
+        for booking in reversed(self.bookings):
+            if booking.status == "confirmed":
+                return booking
+        return None
+
+
+class Technician(Base):
+    """A field technician, loaded from config by ``bot.technicians.sync_from_config``.
+
+    ``code`` is the stable key from config; ``products``/``brands`` are JSON lists; ``hours`` overrides
+    the global working hours (see config.yml). Technicians removed from config become inactive.
+    """
+
+    __tablename__ = "technician"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(EncryptedString())
+    base_adcode: Mapped[str] = mapped_column(String(6))
+    products: Mapped[list[str]] = mapped_column(default=list)
+    brands: Mapped[list[str]] = mapped_column(default=list)
+    hours: Mapped[dict[str, Any] | None] = mapped_column(JSON())
+    slot_capacity: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    coverage: Mapped[list[TechnicianCoverage]] = relationship(
+        back_populates="technician", cascade="all, delete-orphan"
+    )
+
+
+class TechnicianCoverage(Base):
+    """An area a technician serves: a 6-digit division code, optionally narrowed to one town.
+
+    Codes may be county level (410825), prefecture level (410800: every county of 焦作市) or province
+    level (410000: all of 河南省); the booking search matches all three.
+    """
+
+    __tablename__ = "technician_coverage"
+    __table_args__ = (UniqueConstraint("technician_id", "adcode", "town"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    technician_id: Mapped[int] = mapped_column(ForeignKey("technician.id", ondelete="CASCADE"))
+    adcode: Mapped[str] = mapped_column(String(6), index=True)
+    town: Mapped[str | None] = mapped_column(String(64))
+
+    technician: Mapped[Technician] = relationship(back_populates="coverage")
+
+
+class Slot(Base):
+    """A bookable visit window of one technician; rows are created on first booking.
+
+    ``booked`` never exceeds ``capacity``: bookings increment it with a conditional UPDATE and the
+    CHECK constraint is the last guard.
+    """
+
+    __tablename__ = "slot"
+    __table_args__ = (
+        UniqueConstraint("technician_id", "start"),
+        CheckConstraint("booked >= 0 AND booked <= capacity", name="booked_within_capacity"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    technician_id: Mapped[int] = mapped_column(ForeignKey("technician.id", ondelete="CASCADE"))
+    start: Mapped[datetime]
+    end: Mapped[datetime]
+    capacity: Mapped[int] = mapped_column(default=1)
+    booked: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+
+    technician: Mapped[Technician] = relationship()
+
+
+class Booking(Base):
+    """A ticket's claim on a slot; ``status`` is confirmed, cancelled, rescheduled or done."""
+
+    __tablename__ = "booking"
+    __table_args__ = (CheckConstraint(_in("status", BOOKING_STATUSES), name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"), index=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slot.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="confirmed")
+    distance_km: Mapped[float | None] = mapped_column(Float())
+    eta_minutes: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    cancelled_at: Mapped[datetime | None]
+
+    ticket: Mapped[Ticket] = relationship(back_populates="bookings")
+    slot: Mapped[Slot] = relationship()
+
+
+class FollowUp(Base):
+    """A scheduled message (reminder, survey ...). Claimed by due time; never sent twice."""
+
+    __tablename__ = "follow_up"
+    __table_args__ = (
+        CheckConstraint(_in("status", FOLLOWUP_STATUSES), name="status"),
+        Index("ix_follow_up_status_due_at", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text())
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    ticket: Mapped[Ticket] = relationship()
+
+
+class SurveyAnswer(Base):
+    """One answer to a satisfaction survey question; the free-text comment is encrypted."""
+
+    __tablename__ = "survey_answer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"), index=True)
+    question: Mapped[str] = mapped_column(String(32))
+    score: Mapped[int | None]
+    comment: Mapped[str | None] = mapped_column(EncryptedText())
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditLog(Base):
+    """Who did what to which record, with JSON detail that never holds personal data."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    target: Mapped[str | None] = mapped_column(String(128))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
