@@ -1,1 +1,29 @@
-"""Conversation policy (intake, booking, handoff, survey): pure logic, no I/O."""
+"""Conversation policy (intake, booking, handoff): pure logic, no I/O.
+
+``step(state, parse, services, now) -> Step(state, replies, effects)`` advances one chat by one
+customer message. ``services`` answers read-only questions (coverage, visit windows, progress, prices);
+``effects`` are plain values the engine applies in one transaction. ``slot_taken`` produces the turn
+that replaces a booking turn whose window filled up meanwhile.
+"""
+
+from dialogs.effects import (
+    BookSlot,
+    CancelBooking,
+    DetachTicket,
+    Effect,
+    EraseCustomer,
+    Escalate,
+    Reschedule,
+    SaveTicket,
+    ScheduleFollowUps,
+)
+from dialogs.policy import slot_taken, step
+from dialogs.services import Catalog, CoverageView, Offer, PriceQuote, Progress, Services
+from dialogs.state import ConversationState
+from dialogs.turn import Step
+
+__all__ = [
+    "BookSlot", "CancelBooking", "Catalog", "ConversationState", "CoverageView", "DetachTicket", "Effect",
+    "EraseCustomer", "Escalate", "Offer", "PriceQuote", "Progress", "Reschedule", "SaveTicket",
+    "ScheduleFollowUps", "Services", "Step", "slot_taken", "step",
+]

@@ -1,0 +1,199 @@
+"""Visit windows: offering them, booking the pressed one, rescheduling, cancelling, and progress."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from dialogs.effects import BookSlot, CancelBooking, DetachTicket, Reschedule, SaveTicket, ScheduleFollowUps
+from dialogs.handoff import escalate, handoff_button
+from dialogs.services import Offer
+from dialogs.state import BOOKED, CLOSED, OFFERING, ConversationState
+from dialogs.texts import day_label, hhmm, mask_phone, say
+from dialogs.turn import Turn
+from nlu.types import When
+
+OFFER_COUNT = 3
+
+
+def _prefer(state: ConversationState) -> When | None:
+    if not state.when:
+        return None
+    w = state.when
+    return When(
+        asap=bool(w.get("asap")),
+        start=datetime.fromisoformat(w["start"]) if w.get("start") else None,
+        end=datetime.fromisoformat(w["end"]) if w.get("end") else None,
+    )
+
+
+def _window(offer: dict[str, Any] | Offer) -> dict[str, str]:
+    o = offer if isinstance(offer, Offer) else Offer.from_json(offer)
+    return {"technician": o.technician, "day": day_label(o.start), "start": hhmm(o.start), "end": hhmm(o.end)}
+
+
+def offer_button(kind: str, offer: Offer) -> tuple[str, str, str, Any]:
+    """A button for one window: label with technician and travel time, value naming it uniquely."""
+    eta = say("offer_eta", minutes=offer.eta_minutes) if offer.eta_minutes is not None else ""
+    w = _window(offer)
+    label = say("offer_button", eta=eta, **w)
+    value = f"预约 {w['day']} {w['start']}-{w['end']} {offer.technician}"
+    return (kind, label, value, offer.to_json())
+
+
+def find_offers(turn: Turn, *, exclude: dict[str, Any] | None = None) -> tuple[list[Offer], bool]:
+    """Earliest windows for the intake facts; the flag says whether the customer's preferred time was honoured."""
+    s = turn.s
+    place = s.place_value
+    assert s.brand and place
+    prefer = _prefer(s)
+    offers = _fetch(turn, prefer, exclude)
+    if offers or prefer is None:
+        return offers, prefer is not None
+    return _fetch(turn, None, exclude), False
+
+
+def _fetch(turn: Turn, prefer: When | None, exclude: dict[str, Any] | None) -> list[Offer]:
+    s = turn.s
+    got = turn.services.offers(
+        brand=s.brand or "", product=s.product, place=s.place_value, after=turn.now, prefer=prefer,
+        count=OFFER_COUNT + (1 if exclude else 0),
+    )
+    if exclude:
+        got = [o for o in got if not (o.start.isoformat() == exclude["start"] and o.technician == exclude["technician"])]
+    return got[:OFFER_COUNT]
+
+
+def offer(turn: Turn, *, summary: bool, apology: str | None = None) -> None:
+    """Show the earliest windows as buttons (after the intake summary when ``summary``)."""
+    s = turn.s
+    offers, preferred = find_offers(turn)
+    if not offers:
+        escalate(turn, "no_slots", text=say("no_offers", place=s.place_value.label if s.place_value else ""))
+        return
+    s.stage = OFFERING
+    s.offers = [o.to_json() for o in offers]
+    if summary:
+        turn.lead(_summary(s, turn))
+    if apology:
+        turn.lead(apology)
+    elif s.when and not preferred:
+        turn.lead(say("no_offers_preferred"))
+    elif s.when:
+        turn.lead(say("offers_preferred"))
+    else:
+        turn.lead(say("offers"))
+    buttons = [offer_button("offer", o) for o in offers]
+    buttons.append(("other_time", say("other_time_button"), say("other_time_button"), None))
+    turn.ask("choice", "", buttons)
+
+
+def _summary(s: ConversationState, turn: Turn) -> str:
+    cat = turn.services.catalog
+    place = s.place_value
+    return say(
+        "summary", brand=s.brand or "", product=cat.product_label(s.product), fault=cat.fault_label(s.fault),
+        place=place.label if place else "", phone=mask_phone(s.phone),
+    ) + "\n"
+
+
+def book(turn: Turn, chosen: dict[str, Any]) -> None:
+    """The customer pressed a window: book it (the engine falls back to ``slot_taken`` if it is full)."""
+    s = turn.s
+    o = Offer.from_json(chosen)
+    s.stage = BOOKED
+    s.booking = o.to_json()
+    s.offers = []
+    s.choices = []
+    s.when = None
+    turn.effect(BookSlot(o))
+    turn.effect(ScheduleFollowUps())
+    turn.say(say("booked", phone=mask_phone(s.phone), **_window(o)))
+
+
+def offer_reschedule(turn: Turn, *, lead: str | None = None) -> None:
+    """Show other windows for a booked visit."""
+    s = turn.s
+    offers, preferred = find_offers(turn, exclude=s.booking)
+    if not offers:
+        turn.say(say("reschedule_none"), [handoff_button()])
+        return
+    s.offers = [o.to_json() for o in offers]
+    if lead:
+        turn.lead(lead)
+    elif s.when and not preferred:
+        turn.lead(say("no_offers_preferred"))
+    else:
+        turn.lead(say("reschedule_offers"))
+    turn.ask("choice", "", [offer_button("reschedule", o) for o in offers])
+
+
+def reschedule(turn: Turn, chosen: dict[str, Any]) -> None:
+    """The customer pressed a new window for a booked visit."""
+    s = turn.s
+    o = Offer.from_json(chosen)
+    s.booking = o.to_json()
+    s.offers = []
+    s.choices = []
+    s.when = None
+    turn.effect(Reschedule(o))
+    turn.effect(ScheduleFollowUps())
+    turn.say(say("rescheduled", phone=mask_phone(s.phone), **_window(o)))
+
+
+def ask_cancel(turn: Turn) -> None:
+    """Cancel by chat: a booked visit needs a yes; an unfinished intake is simply dropped."""
+    s = turn.s
+    if s.stage == BOOKED and s.booking:
+        s.pending = "cancel"
+        yes, no = say("cancel_yes_button"), say("cancel_no_button")
+        turn.ask("confirm", say("cancel_confirm", **_window(s.booking)),
+                 [("yes", yes, yes, None), ("no", no, no, None)])
+    elif s.started or s.ticket_id is not None:
+        turn.effect(SaveTicket(status="cancelled", reason="customer"))
+        turn.effect(DetachTicket())
+        turn.s = ConversationState(stage=CLOSED, turns=s.turns)
+        turn.say(say("intake_cancelled"))
+    else:
+        turn.say(say("nothing_to_cancel"))
+
+
+def cancel_booking(turn: Turn) -> None:
+    """The customer confirmed: cancel the visit and start afresh next time."""
+    turn.effect(CancelBooking("customer"))
+    turn.effect(DetachTicket())
+    turn.s = ConversationState(stage=CLOSED, turns=turn.s.turns)
+    turn.say(say("cancelled"))
+
+
+def progress(turn: Turn) -> bool:
+    """Answer "师傅到哪了" from the booking; returns False when there is no booking to talk about."""
+    s = turn.s
+    if s.stage != BOOKED or not s.booking:
+        return False
+    booked = Offer.from_json(s.booking)
+    info = turn.services.progress(s.ticket_id)
+    if info and info.status in ("visited", "closed"):
+        turn.say(say("progress_visited"))
+        return True
+    start = info.start if info and info.start else booked.start
+    end = info.end if info and info.end else booked.end
+    technician = info.technician if info and info.technician else booked.technician
+    w = {"technician": technician, "day": day_label(start), "start": hhmm(start), "end": hhmm(end)}
+    eta = info.eta_minutes if info and info.eta_minutes is not None else booked.eta_minutes
+    if turn.now < start:
+        turn.say(say("progress_before", **w))
+    elif turn.now <= end:
+        turn.say(say("progress_window", eta=eta, **w) if eta is not None else say("progress_window_no_eta", **w))
+    else:
+        escalate(turn, "visit_overdue", text=say("progress_late", **w))
+    return True
+
+
+def slot_taken_step(turn: Turn) -> None:
+    """The window the customer pressed was full by the time it was booked: apologise, offer fresh ones."""
+    s = turn.s
+    if s.stage == BOOKED:  # the state before a failed reschedule still holds the old booking
+        offer_reschedule(turn, lead=say("slot_taken"))
+    else:
+        offer(turn, summary=False, apology=say("slot_taken"))

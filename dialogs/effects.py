@@ -1,0 +1,72 @@
+"""Changes the dialogs ask for, as plain values; the engine applies them in order in one transaction.
+
+Effects act on "the conversation's current ticket": the engine starts from the ticket the state
+points to, :class:`SaveTicket` creates one when there is none, and :class:`DetachTicket` lets the next
+intake start a fresh ticket.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from dialogs.services import Offer
+
+
+@dataclass(frozen=True, slots=True)
+class SaveTicket:
+    """Create the current ticket if there is none, then write ``fields`` and ``status`` to it.
+
+    ``fields`` holds any of: brand, product, fault, adcode, town, place_label, covered, phone.
+    ``status`` ``None`` leaves the ticket's status alone (e.g. ``visited`` set by a technician).
+    """
+
+    status: str | None
+    fields: dict[str, Any] = field(default_factory=dict)
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BookSlot:
+    """Book ``offer`` for the current ticket. If it is full by now, the engine calls ``dialogs.slot_taken``."""
+
+    offer: Offer
+
+
+@dataclass(frozen=True, slots=True)
+class Reschedule:
+    """Move the current ticket's booking to ``offer`` (same fallback as :class:`BookSlot` when full)."""
+
+    offer: Offer
+
+
+@dataclass(frozen=True, slots=True)
+class CancelBooking:
+    """Cancel the current ticket's booking and mark the ticket cancelled."""
+
+    reason: str = "customer"
+
+
+@dataclass(frozen=True, slots=True)
+class Escalate:
+    """Hand the chat to a human operator; the ticket becomes ``escalated`` with ``reason``."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class EraseCustomer:
+    """Erase the customer's personal data (phone, names, addresses, message texts); keep anonymous stats."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleFollowUps:
+    """Plan the follow-up messages (reminder, satisfaction survey) for the current ticket's visit."""
+
+
+@dataclass(frozen=True, slots=True)
+class DetachTicket:
+    """Forget the current ticket for this conversation: the next intake starts a new one."""
+
+
+Effect = SaveTicket | BookSlot | Reschedule | CancelBooking | Escalate | EraseCustomer | ScheduleFollowUps | DetachTicket

@@ -1,0 +1,415 @@
+"""Dialog policy with plain values: hand-made parses and fake services, no database, no NLU."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+import dialogs
+from dialogs import (
+    BookSlot,
+    CancelBooking,
+    Catalog,
+    ConversationState,
+    CoverageView,
+    DetachTicket,
+    EraseCustomer,
+    Escalate,
+    Offer,
+    PriceQuote,
+    Progress,
+    Reschedule,
+    SaveTicket,
+    ScheduleFollowUps,
+)
+from nlu.types import Parse, When
+from regions.place import Place
+
+CST = timezone(timedelta(hours=8))
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=CST)
+WEN = Place("410825", "河南省", "焦作市", "温县")
+MENGZHOU = Place("410883", "河南省", "焦作市", "孟州市")
+LHASA = Place("540102", "西藏自治区", "拉萨市", "城关区")
+DONGGUAN = Place("441900", "广东省", "东莞市", None)
+GULOU = (Place("350102", "福建省", "福州市", "鼓楼区"), Place("320106", "江苏省", "南京市", "鼓楼区"))
+
+CATALOG = Catalog(
+    products={"safe": "保险柜", "lock": "智能锁"},
+    faults={"cannot_open": "打不开", "forgot_password": "忘记密码", "no_power": "没电/不亮", "other": "其他问题"},
+    brands={"丹斯提尼": ("safe",), "旗电佳": ("lock",)},
+    fault_choices={"safe": ("forgot_password", "cannot_open", "no_power", "other")},
+)
+
+
+def slot(hours: int, technician: str, eta: int) -> Offer:
+    start = datetime(2026, 11, 24, 9, 0, tzinfo=CST) + timedelta(hours=hours)
+    return Offer(ref=f"{technician}-{hours}", technician=technician, start=start, end=start + timedelta(hours=2),
+                 distance_km=eta / 2, eta_minutes=eta)
+
+
+class FakeServices:
+    catalog = CATALOG
+
+    def __init__(self) -> None:
+        self.slots = [slot(0, "王师傅", 20), slot(0, "李师傅", 45), slot(2, "王师傅", 20), slot(4, "王师傅", 20)]
+        self.covered = {"410825", "410883", "441900"}
+        self.towns = {"441900": ("虎门镇", "长安镇", "南城街道")}
+        self.progress_value: Progress | None = None
+        self.offer_calls: list[dict] = []
+
+    def coverage(self, brand, product, place):
+        if place.adcode in self.towns and not place.town:
+            return CoverageView(None, "need_town", need_town=True, towns=self.towns[place.adcode])
+        if place.adcode in self.covered:
+            return CoverageView(True)
+        return CoverageView(False, "out_of_area")
+
+    def offers(self, *, brand, product, place, after, prefer, count=3):
+        self.offer_calls.append({"prefer": prefer, "count": count})
+        found = [s for s in self.slots if s.start >= after]
+        if prefer and prefer.start:
+            found = [s for s in found if prefer.start <= s.start < (prefer.end or s.start + timedelta(1))]
+        return found[:count]
+
+    def progress(self, ticket_id):
+        return self.progress_value
+
+    def price(self, product, fault):
+        if product == "safe" and fault == "forgot_password":
+            return PriceQuote(call_out_fee=50, low=80, high=150)
+        return PriceQuote(call_out_fee=50)
+
+
+def P(text: str, intent: str = "report_fault", **facts) -> Parse:  # noqa: N802 - reads like a literal
+    return Parse(text=text, intent=intent, **facts)
+
+
+ALL_IN_ONE = P("我在焦作温县，丹斯提尼保险柜密码忘了，电话13812345678", brand="丹斯提尼", brand_supported=True,
+               product="safe", fault="forgot_password", place=WEN, phone="13812345678")
+
+
+class Chat:
+    """Runs turns like the engine would: state in, state out (through JSON, as stored)."""
+
+    def __init__(self, services: FakeServices | None = None) -> None:
+        self.services = services or FakeServices()
+        self.state = ConversationState()
+        self.now = NOW
+
+    def send(self, parse: Parse) -> dialogs.Step:
+        step = dialogs.step(self.state, parse, self.services, self.now)
+        self.state = ConversationState.from_json(json.loads(json.dumps(step.state.to_json())))
+        if self.state.ticket_id is None and any(isinstance(e, SaveTicket) for e in step.effects):
+            self.state.ticket_id = 1
+        return step
+
+    def press(self, step: dialogs.Step, index: int, parse_intent: str = "out_of_scope") -> dialogs.Step:
+        button = [b for r in step.replies for b in r.buttons][index]
+        return self.send(P(button.value, parse_intent))
+
+
+def texts(step: dialogs.Step) -> str:
+    return "\n".join(r.text for r in step.replies)
+
+
+def buttons(step: dialogs.Step) -> list[str]:
+    return [b.label for r in step.replies for b in r.buttons]
+
+
+def kinds(step: dialogs.Step) -> list[type]:
+    return [type(e) for e in step.effects]
+
+
+def test_all_in_one_first_message_gets_summary_with_offers_then_one_press_books() -> None:
+    chat = Chat()
+    first = chat.send(ALL_IN_ONE)
+    assert len(first.replies) == 1, "no needless questions: one reply, the summary with the offers"
+    reply = first.replies[0]
+    assert "丹斯提尼保险柜" in reply.text and "忘记密码" in reply.text and "温县" in reply.text
+    assert "138****5678" in reply.text and "13812345678" not in reply.text
+    assert [b.label for b in reply.buttons][:3] == [
+        "11月24日（周二） 09:00-11:00 王师傅（约20分钟路程）",
+        "11月24日（周二） 09:00-11:00 李师傅（约45分钟路程）",
+        "11月24日（周二） 11:00-13:00 王师傅（约20分钟路程）",
+    ]
+    assert len(reply.buttons) == 4  # three windows and "another time"
+    assert chat.state.expecting == "choice" and chat.state.stage == "offering"
+    save = first.effects[0]
+    assert isinstance(save, SaveTicket) and save.status == "collecting"
+    assert save.fields["adcode"] == "410825" and save.fields["phone"] == "13812345678"
+
+    booked = chat.press(first, 1)
+    assert kinds(booked)[-2:] == [BookSlot, ScheduleFollowUps]
+    book = next(e for e in booked.effects if isinstance(e, BookSlot))
+    assert book.offer.technician == "李师傅" and book.offer.ref == "李师傅-0"
+    assert "预约成功" in texts(booked) and "李师傅" in texts(booked) and "138****5678" in texts(booked)
+    assert chat.state.stage == "booked"
+    assert next(e for e in booked.effects if isinstance(e, SaveTicket)).status == "booked"
+
+
+def test_piecemeal_asks_one_missing_thing_at_a_time_with_buttons() -> None:
+    chat = Chat()
+    step = chat.send(P("保险柜坏了", product="safe"))
+    assert "什么品牌" in texts(step) and "丹斯提尼" in buttons(step) and "旗电佳" not in buttons(step)
+    assert chat.state.expecting == "brand"
+    step = chat.press(step, 0)
+    assert "出了什么问题" in texts(step) and buttons(step)[0] == "忘记密码"
+    assert chat.state.brand == "丹斯提尼" and chat.state.expecting == "fault"
+    step = chat.press(step, 0)
+    assert chat.state.fault == "forgot_password"
+    assert "哪个区县" in texts(step) and chat.state.expecting == "place"
+    step = chat.send(P("温县", place=WEN))
+    assert "手机号" in texts(step) and chat.state.expecting == "phone"
+    step = chat.send(P("13812345678", phone="13812345678"))
+    assert "已为您登记" in texts(step) and len(buttons(step)) == 4
+
+
+def test_ambiguous_district_offers_choice_buttons_and_ordinal_answer_picks_one() -> None:
+    chat = Chat()
+    step = chat.send(P("丹斯提尼保险柜打不开，在鼓楼区", brand="丹斯提尼", brand_supported=True, product="safe",
+                       fault="cannot_open", place_candidates=GULOU))
+    assert "鼓楼区" in texts(step)
+    assert buttons(step) == ["福建省福州市鼓楼区", "江苏省南京市鼓楼区"]
+    assert chat.state.expecting == "place"
+    chat.services.covered.add("320106")
+    step = chat.send(P("第二个", "out_of_scope"))
+    assert chat.state.place["adcode"] == "320106"
+    assert "手机号" in texts(step)
+
+
+def test_town_needed_asks_town_with_buttons_and_accepts_name_without_suffix() -> None:
+    chat = Chat()
+    step = chat.send(P("东莞丹斯提尼保险柜没电了", brand="丹斯提尼", brand_supported=True, product="safe",
+                       fault="no_power", place=DONGGUAN))
+    assert "镇" in texts(step) and buttons(step) == ["虎门镇", "长安镇", "南城街道"]
+    assert chat.state.expecting == "town"
+    step = chat.send(P("虎门", "out_of_scope"))
+    assert chat.state.place["town"] == "虎门镇"
+    assert "手机号" in texts(step)
+
+
+def test_out_of_area_says_so_offers_human_never_books_and_insisting_escalates() -> None:
+    chat = Chat()
+    step = chat.send(replace(ALL_IN_ONE, text="拉萨城关区丹斯提尼保险柜忘记密码", place=LHASA))
+    assert "暂时没有服务网点" in texts(step) and buttons(step) == ["转人工客服"]
+    assert chat.state.stage == "out_of_area" and not chat.services.offer_calls
+    assert step.effects[0].status == "out_of_area" and step.effects[0].fields["covered"] is False
+    step = chat.send(P("我就要你们修", "out_of_scope"))
+    assert Escalate("out_of_area_insisted") in step.effects
+    assert not any(isinstance(e, BookSlot) for e in step.effects)
+    assert chat.state.stage == "escalated"
+
+
+def test_out_of_area_then_corrected_place_continues_intake() -> None:
+    chat = Chat()
+    chat.send(replace(ALL_IN_ONE, place=LHASA))
+    step = chat.send(P("不对，是温县", "deny", place=WEN))
+    assert chat.state.stage == "offering" and "温县" in texts(step)
+
+
+def test_unsupported_brand_is_told_honestly_and_offered_a_human() -> None:
+    chat = Chat()
+    step = chat.send(P("得力保险柜打不开", brand="得力", brand_supported=False, product="safe", fault="cannot_open"))
+    assert "得力不在我们的服务范围内" in texts(step) and "丹斯提尼" in texts(step)
+    assert buttons(step) == ["转人工客服"]
+    assert step.effects[0].status == "out_of_area" and step.effects[0].reason == "brand_unsupported"
+    step = chat.press(step, 0)
+    assert Escalate("out_of_area") in step.effects
+
+
+def test_invalid_phone_is_explained_and_asked_again() -> None:
+    chat = Chat()
+    step = chat.send(replace(ALL_IN_ONE, phone=None, phone_invalid=True))
+    assert "11 位" in texts(step) and chat.state.expecting == "phone"
+    assert chat.state.phone is None
+    step = chat.send(P("13812345678", phone="13812345678"))
+    assert chat.state.stage == "offering"
+
+
+def test_correction_of_place_while_offering_gives_new_summary_and_offers() -> None:
+    chat = Chat()
+    chat.send(ALL_IN_ONE)
+    step = chat.send(P("不对，是孟州", "deny", place=MENGZHOU))
+    assert "孟州市" in texts(step) and "已为您登记" in texts(step)
+    assert chat.state.place["adcode"] == "410883"
+    assert step.effects[0].fields["adcode"] == "410883"
+
+
+def test_brand_correction_to_unsupported_brand_stops_booking() -> None:
+    chat = Chat()
+    chat.send(ALL_IN_ONE)
+    step = chat.send(P("品牌是得力", "deny", brand="得力", brand_supported=False))
+    assert chat.state.stage == "out_of_area" and "得力" in texts(step)
+    step = chat.send(P("预约 11月24日（周二） 09:00-11:00 王师傅", "out_of_scope"))
+    assert not any(isinstance(e, BookSlot) for e in step.effects)
+
+
+def book(chat: Chat) -> dialogs.Step:
+    return chat.press(chat.send(ALL_IN_ONE), 0)
+
+
+def test_reschedule_offers_other_windows_and_press_moves_the_booking() -> None:
+    chat = Chat()
+    book(chat)
+    step = chat.send(P("能改个时间吗", "reschedule"))
+    labels = buttons(step)
+    assert labels and "09:00-11:00 王师傅" not in labels[0]  # the booked window is not offered again
+    step = chat.press(step, 0)
+    move = next(e for e in step.effects if isinstance(e, Reschedule))
+    assert move.offer.technician == "李师傅"
+    assert "改约成功" in texts(step) and chat.state.booking["technician"] == "李师傅"
+
+
+def test_reschedule_with_time_uses_the_preference() -> None:
+    chat = Chat()
+    book(chat)
+    afternoon = When(start=datetime(2026, 11, 24, 12, 0, tzinfo=CST), end=datetime(2026, 11, 24, 18, 0, tzinfo=CST))
+    step = chat.send(P("改到明天下午", "reschedule", when=afternoon))
+    assert buttons(step) == ["11月24日（周二） 13:00-15:00 王师傅（约20分钟路程）"]
+
+
+def test_cancel_booking_asks_first_then_cancels() -> None:
+    chat = Chat()
+    book(chat)
+    step = chat.send(P("取消预约", "cancel"))
+    assert "确定要取消" in texts(step) and buttons(step) == ["确认取消", "不取消"]
+    assert not any(isinstance(e, CancelBooking) for e in step.effects)
+    step = chat.press(step, 0)
+    assert kinds(step) == [CancelBooking, DetachTicket]
+    assert chat.state.stage == "closed" and chat.state.phone is None
+
+
+def test_cancel_can_be_declined() -> None:
+    chat = Chat()
+    book(chat)
+    chat.send(P("取消", "cancel"))
+    step = chat.send(P("算了不取消了", "deny"))
+    assert "保持不变" in texts(step) and chat.state.stage == "booked" and not step.effects
+
+
+def test_cancel_during_intake_drops_the_ticket() -> None:
+    chat = Chat()
+    chat.send(P("保险柜坏了", product="safe"))
+    step = chat.send(P("不修了，取消吧", "cancel"))
+    assert kinds(step) == [SaveTicket, DetachTicket] and step.effects[0].status == "cancelled"
+
+
+@pytest.mark.parametrize(("intent", "reason"), [("ask_human", "customer_asked"), ("complaint", "complaint")])
+def test_handoff_intents_escalate_with_reason(intent: str, reason: str) -> None:
+    chat = Chat()
+    chat.send(P("保险柜坏了", product="safe"))
+    step = chat.send(P("...", intent))
+    assert Escalate(reason) in step.effects and chat.state.stage == "escalated"
+    assert step.effects[0].status == "escalated"
+    step = chat.send(P("丹斯提尼", brand="丹斯提尼", brand_supported=True))
+    assert "已转人工" in texts(step) and not any(isinstance(e, Escalate) for e in step.effects)
+
+
+def test_two_misunderstood_turns_in_a_row_hand_off() -> None:
+    chat = Chat()
+    chat.send(P("保险柜坏了", product="safe"))
+    step = chat.send(P("啊啊啊", "out_of_scope"))
+    assert "没太明白" in texts(step) and not any(isinstance(e, Escalate) for e in step.effects)
+    step = chat.send(P("🙂🙂", "out_of_scope"))
+    assert Escalate("misunderstood") in step.effects
+    assert len(step.replies) == 1 and "人工" in step.replies[0].text
+
+
+def test_an_understood_turn_resets_the_misunderstood_count() -> None:
+    chat = Chat()
+    chat.send(P("保险柜坏了", product="safe"))
+    chat.send(P("啊啊啊", "out_of_scope"))
+    chat.send(P("丹斯提尼", brand="丹斯提尼", brand_supported=True))
+    step = chat.send(P("嗯嗯嗯", "out_of_scope"))
+    assert not any(isinstance(e, Escalate) for e in step.effects)
+
+
+def test_delete_my_data_confirms_then_erases_and_forgets_everything() -> None:
+    chat = Chat()
+    book(chat)
+    step = chat.send(P("删除我的信息", "out_of_scope"))
+    assert "确认删除" in buttons(step) and not step.effects
+    step = chat.press(step, 0)
+    assert kinds(step) == [CancelBooking, EraseCustomer, DetachTicket]
+    assert chat.state.phone is None and chat.state.place is None and chat.state.booking is None
+
+
+def test_slot_taken_apologises_and_offers_fresh_windows() -> None:
+    chat = Chat()
+    chat.send(ALL_IN_ONE)
+    before = chat.state
+    chat.services.slots.pop(0)
+    step = dialogs.slot_taken(before, chat.services, NOW)
+    assert "被其他客户约走" in texts(step)
+    assert buttons(step)[0].startswith("11月24日（周二） 09:00-11:00 李师傅")
+    assert step.state.stage == "offering"
+
+
+def test_progress_before_and_during_the_window() -> None:
+    chat = Chat()
+    book(chat)
+    step = chat.send(P("师傅到哪了", "ask_progress"))
+    assert "王师傅已预约在11月24日（周二） 09:00-11:00上门" in texts(step)
+    chat.now = datetime(2026, 11, 24, 9, 30, tzinfo=CST)
+    chat.services.progress_value = Progress(status="booked", technician="王师傅", eta_minutes=20)
+    step = chat.send(P("师傅到哪了", "ask_progress"))
+    assert "正在赶来" in texts(step) and "约20分钟" in texts(step)
+
+
+def test_progress_without_booking_continues_the_intake() -> None:
+    chat = Chat()
+    chat.send(P("保险柜坏了", product="safe"))
+    step = chat.send(P("师傅什么时候来", "ask_progress"))
+    assert "还没有预约" in texts(step) and "品牌" in texts(step)
+
+
+def test_price_question_answers_from_the_price_list_and_keeps_the_offers() -> None:
+    chat = Chat()
+    chat.send(ALL_IN_ONE)
+    step = chat.send(P("修一下多少钱", "ask_price"))
+    assert "80–150元" in texts(step) and "上门费50元" in texts(step)
+    assert len(buttons(step)) == 4 and chat.state.stage == "offering"
+
+
+def test_restart_forgets_the_intake_and_cancels_its_ticket() -> None:
+    chat = Chat()
+    chat.send(ALL_IN_ONE)
+    step = chat.send(P("重新开始", "out_of_scope"))
+    assert kinds(step) == [SaveTicket, DetachTicket] and step.effects[0].status == "cancelled"
+    assert chat.state.brand is None and chat.state.stage == "new"
+
+
+def test_greet_thanks_goodbye() -> None:
+    chat = Chat()
+    assert "报修" in texts(chat.send(P("你好", "greet")))
+    book(chat)
+    assert "不客气" in texts(chat.send(P("谢谢", "thanks")))
+    assert "再见" in texts(chat.send(P("拜拜", "goodbye")))
+
+
+def test_preferred_time_in_first_message_filters_offers() -> None:
+    chat = Chat()
+    afternoon = When(start=datetime(2026, 11, 24, 12, 0, tzinfo=CST), end=datetime(2026, 11, 24, 18, 0, tzinfo=CST))
+    step = chat.send(replace(ALL_IN_ONE, when=afternoon))
+    assert buttons(step)[0].startswith("11月24日（周二） 13:00-15:00")
+    assert "按您希望的时间" in texts(step)
+
+
+def test_no_slots_escalates_instead_of_pretending() -> None:
+    services = FakeServices()
+    services.slots = []
+    chat = Chat(services)
+    step = chat.send(ALL_IN_ONE)
+    assert Escalate("no_slots") in step.effects and "约满" in texts(step)
+
+
+def test_state_round_trips_through_json_and_tolerates_unknown_keys() -> None:
+    chat = Chat()
+    chat.send(ALL_IN_ONE)
+    data = json.loads(json.dumps(chat.state.to_json()))
+    data["from_a_future_version"] = 1
+    assert ConversationState.from_json(data) == chat.state
+    assert ConversationState.from_json(None) == ConversationState()
