@@ -1,0 +1,69 @@
+"""``SlotOffer``: one bookable visit window with the technician who would come."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+WEEKDAYS = "一二三四五六日"
+
+
+@dataclass(frozen=True, slots=True)
+class SlotOffer:
+    """A free visit window of one technician.
+
+    ``start``/``end`` are timezone-aware in the configured local zone (Asia/Shanghai).
+    ``ref`` is a compact string identifying the offer (technician id and start) for button values and
+    dialog state; :func:`bot.booking.offer_from_ref` turns it back into an offer.
+    """
+
+    technician_id: int
+    technician_name: str
+    start: datetime
+    end: datetime
+    distance_km: float | None = None
+    eta_minutes: int | None = None
+
+    @property
+    def ref(self) -> str:
+        return f"{self.technician_id}@{self.start.isoformat(timespec='minutes')}"
+
+    @property
+    def label(self) -> str:
+        """Display form: ``11月24日(周二) 13:00-15:00``."""
+        return (
+            f"{self.start.month}月{self.start.day}日(周{WEEKDAYS[self.start.weekday()]}) "
+            f"{self.start:%H:%M}-{self.end:%H:%M}"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ref": self.ref,
+            "technician_id": self.technician_id,
+            "technician": self.technician_name,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "distance_km": self.distance_km,
+            "eta_minutes": self.eta_minutes,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SlotOffer:
+        return cls(
+            technician_id=int(data["technician_id"]),
+            technician_name=str(data["technician"]),
+            start=datetime.fromisoformat(data["start"]),
+            end=datetime.fromisoformat(data["end"]),
+            distance_km=data.get("distance_km"),
+            eta_minutes=data.get("eta_minutes"),
+        )
+
+
+def parse_ref(ref: str) -> tuple[int, datetime]:
+    """Split an offer ref into (technician id, start); ``ValueError`` when malformed."""
+    tech, _, start = ref.partition("@")
+    when = datetime.fromisoformat(start)
+    if when.tzinfo is None:
+        raise ValueError(f"offer ref without a time zone: {ref!r}")
+    return int(tech), when

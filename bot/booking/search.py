@@ -1,0 +1,183 @@
+"""Finding free visit windows: ``find_slots`` and ``offer_from_ref``.
+
+Ordering, documented because the dialogs promise it to customers: **earliest first, then nearest**.
+The result has one offer per distinct start time (the customer chooses a time, not a person): for each
+time, the nearest free technician who covers the place and services the brand and product; equal
+distances fall back to the technician id so results are stable.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from bot.booking.calendar import windows_on
+from bot.booking.offers import SlotOffer, parse_ref
+from bot.booking.settings import BookingSettings, settings
+from bot.store.models import Slot, Technician, TechnicianCoverage
+from nlu.types import When
+
+log = logging.getLogger(__name__)
+
+
+def coverage_codes(adcode: str) -> tuple[str, ...]:
+    """Codes whose coverage includes county ``adcode``: itself, its prefecture and its province."""
+    return tuple(dict.fromkeys((adcode, adcode[:4] + "00", adcode[:2] + "0000")))
+
+
+@lru_cache(maxsize=65536)
+def distance_km(a: str, b: str) -> float | None:
+    """Distance between two divisions (by adcode) in km, or None when either has no coordinates."""
+    if a == b:
+        return 0.0
+    import regions
+
+    try:
+        value = regions.distance_km(a, b)
+    except (KeyError, ValueError, LookupError):
+        return None
+    return None if value is None else round(float(value), 1)
+
+
+def eligible_technicians(
+    session: Session, *, brand: str | None, product: str | None, adcode: str, town: str | None
+) -> list[Technician]:
+    """Active technicians covering the county (and town) who service ``product`` and ``brand``.
+
+    A coverage row with a town covers only that town; with ``town=None`` only whole-area rows match.
+    A technician with an empty ``brands`` list services every brand of his products.
+    """
+    town_match = TechnicianCoverage.town.is_(None)
+    if town:
+        town_match = or_(town_match, TechnicianCoverage.town == town)
+    rows = session.scalars(
+        select(Technician)
+        .join(TechnicianCoverage, TechnicianCoverage.technician_id == Technician.id)
+        .where(Technician.active.is_(True), TechnicianCoverage.adcode.in_(coverage_codes(adcode)), town_match)
+        .distinct()
+        .order_by(Technician.id)
+    )
+    return [
+        t
+        for t in rows
+        if (product is None or product in t.products) and (brand is None or not t.brands or brand in t.brands)
+    ]
+
+
+def _full_slots(
+    session: Session, technician_ids: list[int], start: datetime, end: datetime
+) -> set[tuple[int, datetime]]:
+    rows = session.execute(
+        select(Slot.technician_id, Slot.start).where(
+            Slot.technician_id.in_(technician_ids),
+            Slot.start >= start,
+            Slot.start < end,
+            Slot.booked >= Slot.capacity,
+        )
+    )
+    return {(tech_id, slot_start) for tech_id, slot_start in rows}
+
+
+def _search_range(after: datetime, prefer: When | None, cfg: BookingSettings) -> tuple[datetime, datetime]:
+    start, end = after, after + timedelta(days=cfg.horizon_days)
+    if prefer is not None and not prefer.asap:
+        if prefer.start is not None and prefer.start > start:
+            start = prefer.start
+        if prefer.end is not None:
+            end = prefer.end if prefer.end > start else start
+        elif prefer.start is not None:
+            end = max(end, start + timedelta(days=cfg.horizon_days))
+    return start, end
+
+
+def find_slots(
+    session: Session,
+    *,
+    brand: str | None,
+    product: str | None,
+    adcode: str,
+    town: str | None = None,
+    after: datetime,
+    count: int | None = None,
+    prefer: When | None = None,
+    config: dict[str, Any] | None = None,
+) -> list[SlotOffer]:
+    """The earliest ``count`` free visit windows for a repair at ``adcode``/``town``.
+
+    Only technicians who cover the place and service the brand and product are considered. A window
+    must start after ``after`` plus the booking lead time and the technician's travel time, on a
+    working day of that technician (Chinese public holidays and adjusted working days respected), and
+    not be full. ``prefer`` (a :class:`nlu.types.When`, e.g. 明天下午) keeps only windows starting
+    inside it; ``asap`` or None means no restriction. Ordering: earliest, then nearest (see module doc).
+    Returns ``[]`` when nothing matches within the booking horizon (config ``booking.horizon_days``).
+    """
+    if after.tzinfo is None:
+        raise ValueError("find_slots needs a timezone-aware 'after'")
+    cfg = settings(config)
+    count = cfg.offers if count is None else count
+    if count <= 0:
+        return []
+    technicians = eligible_technicians(session, brand=brand, product=product, adcode=adcode, town=town)
+    if not technicians:
+        return []
+    range_start, range_end = _search_range(after, prefer, cfg)
+    if range_end <= range_start:
+        return []
+    lead = timedelta(minutes=cfg.min_lead_minutes)
+    candidates = []
+    for tech in technicians:
+        km = distance_km(tech.base_adcode, adcode)
+        eta = cfg.eta_minutes(km)
+        earliest = max(range_start, after + max(lead, timedelta(minutes=eta or 0)))
+        candidates.append((tech, km, eta, earliest, cfg.hours_for(tech.hours)))
+    full = _full_slots(session, [t.id for t in technicians], range_start, range_end)
+
+    offers: list[SlotOffer] = []
+    day: date = range_start.astimezone(cfg.tz).date()
+    last_day = range_end.astimezone(cfg.tz).date()
+    while day <= last_day and len(offers) < count:
+        by_start: dict[datetime, tuple[float, int, SlotOffer]] = {}
+        for tech, km, eta, earliest, hours in candidates:
+            for start, end in windows_on(day, hours, cfg):
+                if start < earliest or start >= range_end or (tech.id, start) in full:
+                    continue
+                rank = (km if km is not None else float("inf"), tech.id)
+                if start not in by_start or rank < by_start[start][:2]:
+                    offer = SlotOffer(tech.id, tech.name, start, end, km, eta)
+                    by_start[start] = (*rank, offer)
+        for start in sorted(by_start):
+            offers.append(by_start[start][2])
+            if len(offers) == count:
+                break
+        day += timedelta(days=1)
+    return offers
+
+
+def offer_from_ref(
+    session: Session, ref: str, *, adcode: str | None = None, config: dict[str, Any] | None = None
+) -> SlotOffer | None:
+    """Rebuild the offer behind ``ref`` (see :attr:`SlotOffer.ref`); None if no such window exists.
+
+    Checks that the technician exists and that the start is one of his visit windows; whether the
+    window is still free is decided by :func:`bot.booking.book`. ``adcode`` (the customer's county)
+    fills in distance and ETA.
+    """
+    try:
+        tech_id, start = parse_ref(ref)
+    except ValueError:
+        return None
+    tech = session.get(Technician, tech_id)
+    if tech is None:
+        return None
+    cfg = settings(config)
+    local = start.astimezone(cfg.tz)
+    for win_start, win_end in windows_on(local.date(), cfg.hours_for(tech.hours), cfg):
+        if win_start == local:
+            km = distance_km(tech.base_adcode, adcode) if adcode else None
+            return SlotOffer(tech.id, tech.name, win_start, win_end, km, cfg.eta_minutes(km))
+    return None
