@@ -1,0 +1,197 @@
+"""Brand recognition from the ``brands`` catalogue in config.yml, including pinyin homophones.
+
+Two passes, both over the normalized text:
+
+1. an Aho-Corasick automaton over every brand name and listed alias (exact spellings);
+2. a pinyin pass for names of three or more characters: pinyin input produces homophones
+   (丹斯缇尼, 旗店佳), so a window whose syllables sound like the name is accepted when enough of it is
+   spelt right (see :meth:`BrandMatcher._sounds_like`). Two-character names (得力, 小米, 三星) are
+   ordinary words too often to guess at by sound, so they only match exactly.
+
+Context exclusions from config (``not_before``/``not_after``) stop ordinary phrases such as
+凯德广场 or 使命必达 from turning into brands.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import ahocorasick
+from pypinyin import Style, pinyin
+
+from bot.config import load_config
+
+# Confusions of pinyin input and southern accents, folded on both sides before comparing.
+_FOLD_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"))
+_FOLD_FINALS = (("ang", "an"), ("eng", "en"), ("ing", "in"))
+
+
+@dataclass(frozen=True, slots=True)
+class Brand:
+    """A catalogue entry."""
+
+    name: str
+    supported: bool
+    products: tuple[str, ...]
+    aliases: tuple[str, ...] = ()
+    not_before: tuple[str, ...] = ()  # words that, right after the name, mean it is not the brand
+    not_after: tuple[str, ...] = ()  # words that, right before the name, mean it is not the brand
+
+    @property
+    def only_product(self) -> str | None:
+        """The product when the brand makes exactly one kind (used to infer a missing product)."""
+        return self.products[0] if len(self.products) == 1 else None
+
+
+@dataclass(frozen=True, slots=True)
+class BrandHit:
+    """A brand found in text."""
+
+    brand: Brand
+    start: int
+    end: int
+    exact: bool
+
+
+def _fold(syllable: str) -> str:
+    for long, short in _FOLD_INITIALS:
+        if syllable.startswith(long):
+            syllable = short + syllable[len(long) :]
+            break
+    for long, short in _FOLD_FINALS:
+        if syllable.endswith(long):
+            return syllable[: -len(long)] + short
+    return syllable
+
+
+@cache
+def sounds(ch: str) -> frozenset[str]:
+    """Folded toneless readings of one character (all heteronyms); empty for non-Han characters."""
+    if not ("\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"):
+        return frozenset()
+    readings = pinyin(ch, style=Style.NORMAL, heteronym=True, errors="ignore")
+    return frozenset(_fold(r) for r in (readings[0] if readings else ()))
+
+
+def load_brands(config: dict[str, Any] | None = None) -> tuple[Brand, ...]:
+    """Read the ``brands`` section of the configuration."""
+    section = (config or load_config()).get("brands") or {}
+    brands = []
+    for name, entry in section.items():
+        entry = entry or {}
+        brands.append(
+            Brand(
+                name=str(name),
+                supported=bool(entry.get("supported", False)),
+                products=tuple(entry.get("products") or ()),
+                aliases=tuple(str(a) for a in entry.get("aliases") or ()),
+                not_before=tuple(entry.get("not_before") or ()),
+                not_after=tuple(entry.get("not_after") or ()),
+            )
+        )
+    return tuple(brands)
+
+
+def _is_ascii_word_char(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+class BrandMatcher:
+    """Finds catalogue brands in normalized (lower-cased) text."""
+
+    def __init__(self, brands: tuple[Brand, ...]) -> None:
+        self.brands = brands
+        self._automaton = ahocorasick.Automaton()
+        for brand in brands:
+            for spelling in (brand.name, *brand.aliases):
+                key = spelling.lower()
+                if key:
+                    self._automaton.add_word(key, (len(key), brand))
+        if len(self._automaton):
+            self._automaton.make_automaton()
+        # Pinyin index: first folded syllable -> (brand, name, per-character readings).
+        self._by_first_sound: dict[str, list[tuple[Brand, str, tuple[frozenset[str], ...]]]] = {}
+        for brand in brands:
+            for spelling in (brand.name, *brand.aliases):
+                if len(spelling) < 3 or not all(sounds(ch) for ch in spelling):
+                    continue
+                readings = tuple(sounds(ch) for ch in spelling)
+                for syllable in readings[0]:
+                    self._by_first_sound.setdefault(syllable, []).append((brand, spelling, readings))
+
+    def _excluded(self, brand: Brand, text: str, start: int, end: int) -> bool:
+        after = text[end:]
+        before = text[:start]
+        return any(after.startswith(w) for w in brand.not_before) or any(
+            before.endswith(w) for w in brand.not_after
+        )
+
+    def find_all(self, text: str) -> list[BrandHit]:
+        """Every brand mention, exact spellings first, in text order."""
+        hits: list[BrandHit] = []
+        taken = [False] * len(text)
+        if len(self._automaton):
+            for end_index, (length, brand) in self._automaton.iter_long(text):
+                start, end = end_index - length + 1, end_index + 1
+                word = text[start:end]
+                if word.isascii() and (
+                    (start > 0 and _is_ascii_word_char(text[start - 1]))
+                    or (end < len(text) and _is_ascii_word_char(text[end]))
+                ):
+                    continue  # "deli" inside "delivery"
+                if self._excluded(brand, text, start, end):
+                    continue
+                hits.append(BrandHit(brand, start, end, exact=True))
+                for i in range(start, end):
+                    taken[i] = True
+        for start, ch in enumerate(text):
+            if taken[start]:
+                continue
+            for first in sounds(ch):
+                for brand, spelling, readings in self._by_first_sound.get(first, ()):
+                    end = start + len(readings)
+                    if end > len(text) or any(taken[start:end]):
+                        continue
+                    if self._sounds_like(text[start:end], spelling, readings) and not self._excluded(
+                        brand, text, start, end
+                    ):
+                        hits.append(BrandHit(brand, start, end, exact=False))
+                        for i in range(start, end):
+                            taken[i] = True
+                        break
+                if taken[start]:
+                    break
+        hits.sort(key=lambda h: h.start)
+        return hits
+
+    @staticmethod
+    def _sounds_like(window: str, spelling: str, readings: tuple[frozenset[str], ...]) -> bool:
+        """Whether a window is a homophone spelling of a brand name.
+
+        Every syllable must sound alike and at least one character must be spelt right; names of
+        four or more characters may also have one syllable off when at least half is spelt right
+        (丹斯蒂尼, where 蒂 is di and 提 ti).
+        """
+        same_sound = sum(1 for ch, r in zip(window, readings, strict=True) if sounds(ch) & r)
+        same_char = sum(1 for a, b in zip(window, spelling, strict=True) if a == b)
+        if same_sound == len(readings):
+            return same_char >= 1
+        return len(readings) >= 4 and same_sound == len(readings) - 1 and same_char * 2 >= len(readings)
+
+    def find(self, text: str) -> BrandHit | None:
+        """The brand the message is about: a serviced brand if one is named, else the first named."""
+        hits = self.find_all(text)
+        if not hits:
+            return None
+        for hit in hits:
+            if hit.brand.supported:
+                return hit
+        return hits[0]
+
+
+@cache
+def default_matcher() -> BrandMatcher:
+    """The matcher over the active configuration's catalogue (built once)."""
+    return BrandMatcher(load_brands())

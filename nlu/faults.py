@@ -1,0 +1,108 @@
+"""Fault code from text: fault phrases from the training data first, a trained classifier second.
+
+The phrase lexicon is the ``synonym`` items of ``nlu/data`` whose value is a fault code, plus the
+``regex`` items named ``fault_<code>`` (for phrases with a gap: 密码好像忘了). When several faults are
+named, the most specific cause wins (:data:`PRIORITY`): "没电了打不开" is no_power, "反锁了打不开" is
+mechanical, "输错密码被锁了" is locked_out. A phrase inside a longer phrase of the lexicon does not
+count on its own (打不开 inside 指纹打不开).
+
+When no phrase matches, a naive Bayes classifier trained on the annotated fault examples (and, as
+a "no fault" class, the other intents' examples) may still name a fault if it is confident.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+import ahocorasick
+
+from nlu.classifier import NaiveBayes
+from nlu.training_data import TrainingData, training_data
+from nlu.types import FAULTS
+
+# Most specific cause first; cannot_open is the symptom most causes share, "other" the vaguest.
+PRIORITY: tuple[str, ...] = (
+    "locked_out", "forgot_password", "lost_key", "panel_damage", "no_power", "fingerprint_fail",
+    "alarm", "mechanical", "reset", "install", "cannot_open", "other",
+)
+NO_FAULT = "_none"
+# Posterior the classifier needs before its guess is reported (no phrase matched at all).
+CLASSIFIER_THRESHOLD = 0.9
+
+
+@dataclass(frozen=True, slots=True)
+class FaultHit:
+    """A fault phrase found in text."""
+
+    code: str
+    start: int
+    end: int
+
+
+class FaultReader:
+    """Reads fault codes out of normalized text."""
+
+    def __init__(self, data: TrainingData) -> None:
+        self._automaton = ahocorasick.Automaton()
+        for phrase, code in data.synonyms_for(FAULTS).items():
+            self._automaton.add_word(phrase, (len(phrase), code))
+        if len(self._automaton):
+            self._automaton.make_automaton()
+        self._patterns: list[tuple[re.Pattern[str], str]] = []
+        for name, patterns in data.regexes.items():
+            code = name.removeprefix("fault_")
+            if name.startswith("fault_") and code in FAULTS:
+                self._patterns.extend((re.compile(p), code) for p in patterns)
+        self._rank = {code: i for i, code in enumerate(PRIORITY)}
+        self._classifier = NaiveBayes(alpha=0.5).fit(self._samples(data))
+
+    def _samples(self, data: TrainingData) -> list[tuple[str, str]]:
+        samples: list[tuple[str, str]] = []
+        for example in data.examples:
+            codes = [e.value for e in example.entities if e.entity == "fault" and e.value in FAULTS]
+            if codes:
+                samples.append((example.text, self.most_specific(codes)))
+            elif example.intent != "report_fault":
+                samples.append((example.text, NO_FAULT))
+        samples.extend((phrase, code) for phrase, code in data.synonyms_for(FAULTS).items())
+        return samples
+
+    def most_specific(self, codes: list[str] | set[str]) -> str:
+        """The code that wins when several faults are named."""
+        return min(codes, key=lambda c: self._rank.get(c, len(self._rank)))
+
+    def hits(self, text: str) -> list[FaultHit]:
+        """Lexicon and pattern matches, without phrases nested inside a longer match."""
+        found: list[FaultHit] = []
+        if len(self._automaton):
+            for end_index, (length, code) in self._automaton.iter(text):
+                found.append(FaultHit(code, end_index - length + 1, end_index + 1))
+        for pattern, code in self._patterns:
+            found.extend(FaultHit(code, m.start(), m.end()) for m in pattern.finditer(text))
+        return [
+            h
+            for h in found
+            if not any(
+                o is not h and o.start <= h.start and h.end <= o.end and (o.end - o.start) > (h.end - h.start)
+                for o in found
+            )
+        ]
+
+    def read(self, text: str, *, expecting: bool = False) -> str | None:
+        """The fault named in ``text``; ``expecting`` lowers the bar for a bare answer."""
+        hits = self.hits(text)
+        if hits:
+            return self.most_specific({h.code for h in hits})
+        guess = self._classifier.predict(text)
+        threshold = CLASSIFIER_THRESHOLD * (0.7 if expecting else 1.0)
+        if guess and guess.label != NO_FAULT and guess.probability >= threshold:
+            return guess.label
+        return None
+
+
+@cache
+def default_reader() -> FaultReader:
+    """The reader trained from the packaged training data (built once)."""
+    return FaultReader(training_data())

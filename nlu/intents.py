@@ -1,0 +1,62 @@
+"""Intent: a naive Bayes classifier trained on the intent examples of ``nlu/data``.
+
+Rules only where the classifier cannot know the answer: a message that names a fault or a product
+is a fault report even when it also greets or thanks ("你好，保险柜打不开了"); a message the model
+barely recognises (few known n-grams, low posterior) is out_of_scope rather than a guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from nlu.classifier import NaiveBayes
+from nlu.training_data import TrainingData, training_data
+from nlu.types import INTENTS
+
+# Intents that carry no request of their own: a fault or product in the same message outranks them.
+SOCIAL = frozenset({"greet", "thanks", "affirm", "deny", "goodbye", "out_of_scope"})
+MIN_KNOWN = 0.35  # share of known n-grams below which the model is guessing
+MIN_PROBABILITY = 0.45
+
+
+@dataclass(frozen=True, slots=True)
+class IntentGuess:
+    """The classifier's reading before slot-based adjustments."""
+
+    intent: str
+    confidence: float
+
+
+class IntentClassifier:
+    """Classifies normalized text into one of :data:`nlu.types.INTENTS`."""
+
+    def __init__(self, data: TrainingData) -> None:
+        samples = [(e.text, e.intent) for e in data.examples if e.intent in INTENTS]
+        self._model = NaiveBayes(alpha=0.3).fit(samples)
+
+    def classify(self, text: str) -> IntentGuess:
+        """The most likely intent, or out_of_scope when the model does not recognise the text."""
+        guess = self._model.predict(text)
+        if guess is None:
+            return IntentGuess("out_of_scope", 0.0)
+        if self._model.known_fraction(text) < MIN_KNOWN or guess.probability < MIN_PROBABILITY:
+            return IntentGuess("out_of_scope", round(1.0 - guess.probability, 3))
+        return IntentGuess(guess.label, round(guess.probability, 3))
+
+
+def adjust(intent: str, *, fault: str | None, product: str | None, other_slots: bool) -> str:
+    """Apply the slot rules: a named fault/product makes a social message a fault report; an
+    otherwise unrecognised message that carries a slot (place, phone, brand, time) is an answer
+    within the report."""
+    if intent in SOCIAL and (fault or product):
+        return "report_fault"
+    if intent == "out_of_scope" and other_slots:
+        return "report_fault"
+    return intent
+
+
+@cache
+def default_classifier() -> IntentClassifier:
+    """The classifier trained from the packaged training data (built once)."""
+    return IntentClassifier(training_data())

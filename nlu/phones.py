@@ -1,0 +1,82 @@
+"""Phone numbers: mainland mobiles and landlines with area code, in the forms people type.
+
+Accepted: 13812345678, 138 1234 5678, 138-1234-5678, +86 138…, 0086 138…, 86-138…, full-width
+digits, spoken digits (一三八…, 幺 for 1), landlines 010-87654321 / 0371 6123 4567 → digits only.
+
+Flagged ``invalid`` (so the bot asks again) rather than silently dropped: an 11-digit run that is not
+a mobile (23812345678, 12012345678), a 10–12-digit run starting with 1, or any digit run when the bot
+has just asked for a phone (12345). Not phones: dates (2026-11-24), times (10:30, 10点), prices
+(300元), six-digit codes, short numbers without a phone cue.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_SPOKEN = str.maketrans("零〇一二三四五六七八九幺两", "0012345678912")
+_SPOKEN_RUN = re.compile(r"[零〇一二三四五六七八九幺两]{7,}")
+# A digit run that may contain single spaces, dashes or dots between groups, with a country prefix.
+_RUN = re.compile(r"(?<![\d.:])(?:(?:\+|00)\s?86[\s-]?|86-)?\d(?:[\s\-.]?\d)*(?![\d:])")
+_DATE = re.compile(r"^\d{4}[-./]\d{1,2}[-./]\d{1,2}$|^\d{1,2}[-./]\d{1,2}$")
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+# Area codes: 010 and 02x have three digits with an 8-digit local number; the rest 0xxx + 7–8 digits.
+_LANDLINE = re.compile(r"^(?:0(?:10|2\d)\d{8}|0[3-9]\d{2}\d{7,8})$")
+_CUE = re.compile(r"电话|手机|号码|联系方式|联系我|打我|打给我|致电|座机|微信|tel|phone|call")
+_UNITS_AFTER = re.compile(r"^\s*(?:元|块|号|点|分|年|月|日|天|个|次|楼|栋|室|单元|米|公斤|kg|%)")
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneReading:
+    """``phone`` when a valid number was found; ``invalid`` when a number-like answer was not one."""
+
+    phone: str | None = None
+    invalid: bool = False
+
+
+def _canonical(digits: str, had_prefix: bool) -> str:
+    if digits.startswith("0086"):
+        return digits[4:]
+    if digits.startswith("86") and (had_prefix or len(digits) == 13) and _MOBILE.match(digits[2:]):
+        return digits[2:]
+    return digits
+
+
+def _first_valid_in_groups(raw: str) -> str | None:
+    groups = [g for g in re.split(r"[\s\-.]", raw) if g]
+    for i in range(len(groups)):
+        digits = ""
+        for group in groups[i:]:
+            digits += re.sub(r"\D", "", group)
+            if len(digits) > 13:
+                break
+            number = _canonical(digits, False)
+            if _MOBILE.match(number) or _LANDLINE.match(number):
+                return number
+    return None
+
+
+def read_phone(text: str, *, expecting: bool = False) -> PhoneReading:
+    """Read the first valid phone number in normalized text, or flag an invalid one."""
+    text = _SPOKEN_RUN.sub(lambda m: m.group().translate(_SPOKEN), text)
+    suspicious = False
+    cue = bool(_CUE.search(text))
+    for m in _RUN.finditer(text):
+        raw = m.group()
+        if _DATE.match(raw.strip()):
+            continue
+        digits = re.sub(r"\D", "", raw)
+        number = _canonical(digits, raw.lstrip().startswith(("+", "00", "86")))
+        if _MOBILE.match(number) or _LANDLINE.match(number):
+            return PhoneReading(number)
+        if len(number) > 13:
+            # Two numbers typed one after the other: try the groups as separate runs.
+            found = _first_valid_in_groups(raw)
+            if found:
+                return PhoneReading(found)
+        if _UNITS_AFTER.match(text[m.end() :]):
+            continue  # 300元, 10点, 25号楼: a quantity, not a number to call
+        mobile_like = len(number) == 11 or (number.startswith("1") and 10 <= len(number) <= 12)
+        if mobile_like or ((expecting or cue) and len(number) >= 3):
+            suspicious = True
+    return PhoneReading(None, suspicious)

@@ -1,0 +1,49 @@
+"""The one place where the NLU reaches the gazetteer (``regions.find_place``).
+
+Place accuracy is the gazetteer's job; this adapter only maps its :class:`regions.place.PlaceMatch`
+onto the two ``Parse`` fields and keeps a missing or failing gazetteer from breaking the rest of the
+parse (the other fields are still worth having; the failure is logged once).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import cache
+
+from regions.place import Place, PlaceMatch
+
+log = logging.getLogger(__name__)
+
+FindPlace = Callable[..., PlaceMatch]
+
+
+@cache
+def _finder() -> FindPlace | None:
+    try:
+        from regions import find_place
+    except ImportError:
+        try:
+            from regions.find import find_place  # type: ignore[no-redef]
+        except ImportError:
+            log.warning("regions.find_place is not available: places will not be recognised")
+            return None
+    return find_place
+
+
+def read_place(text: str, *, expecting: bool = False) -> tuple[Place | None, tuple[Place, ...]]:
+    """``(place, candidates)`` for the text: a resolved place, or ambiguous candidates, or neither."""
+    finder = _finder()
+    if finder is None or not text:
+        return None, ()
+    try:
+        match = finder(text, expecting=expecting)
+    except Exception:  # a gazetteer bug must not cost the customer the rest of the parse
+        log.exception("find_place failed")
+        return None, ()
+    if match is None:
+        return None, ()
+    if match.place is not None:
+        return match.place, ()
+    candidates = tuple(match.candidates)
+    return None, candidates if len(candidates) >= 2 else ()

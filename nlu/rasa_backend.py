@@ -1,0 +1,120 @@
+"""Optional Rasa server backend for intent and fault (``nlu.backend: rasa`` in config.yml).
+
+Rasa runs as its own process (``make rasa``: Python 3.10, its own pins) and is reached over HTTP
+(``POST /model/parse``). It must never slow the bot down or take it down:
+
+- a daemon thread polls ``GET /status`` and marks the server ready once a model is loaded; until
+  then, and after any error or timeout, :meth:`RasaBackend.classify` returns ``None`` at once and the
+  caller uses the in-process engine;
+- every request has the configured timeout (kept under a second).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+import httpx
+
+from nlu.types import FAULTS, INTENTS
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RasaReading:
+    """What the server said about one message."""
+
+    intent: str
+    confidence: float
+    faults: tuple[str, ...]  # fault entity values, in text order
+
+
+class RasaBackend:
+    """Client of one Rasa server, with background readiness polling."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float = 0.8,
+        token: str | None = None,
+        poll_interval: float = 5.0,
+        retry_interval: float = 2.0,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.timeout = min(float(timeout), 0.99)
+        self._params = {"token": token} if token else {}
+        self._poll_interval = poll_interval
+        self._retry_interval = retry_interval
+        self._ready = threading.Event()
+        self._stop = threading.Event()
+        self._client = httpx.Client(base_url=self.url, timeout=self.timeout)
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def ready(self) -> bool:
+        """Whether the last status check found a loaded model."""
+        return self._ready.is_set()
+
+    def start(self) -> None:
+        """Start the status poller (idempotent)."""
+        with self._lock:
+            if self._thread is None and not self._stop.is_set():
+                self._thread = threading.Thread(target=self._poll, name="rasa-status", daemon=True)
+                self._thread.start()
+
+    def close(self) -> None:
+        """Stop polling and release the HTTP connections."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=self.timeout + 1)
+        self._client.close()
+
+    def check_status(self) -> bool:
+        """Ask ``/status`` once; update and return readiness."""
+        try:
+            with httpx.Client(base_url=self.url, timeout=self.timeout) as client:
+                response = client.get("/status", params=self._params)
+            ok = response.status_code == 200 and bool(response.json().get("model_file"))
+        except (httpx.HTTPError, ValueError, AttributeError):
+            ok = False
+        if ok != self._ready.is_set():
+            log.info("Rasa server at %s is %s", self.url, "ready" if ok else "not ready")
+        if ok:
+            self._ready.set()
+        else:
+            self._ready.clear()
+        return ok
+
+    def _poll(self) -> None:
+        while not self._stop.is_set():
+            ready = self.check_status()
+            self._stop.wait(self._poll_interval if ready else self._retry_interval)
+
+    def classify(self, text: str) -> RasaReading | None:
+        """Intent and fault from the server, or ``None`` (not ready, timeout, error, odd answer)."""
+        self.start()
+        if not self._ready.is_set():
+            return None
+        try:
+            response = self._client.post("/model/parse", json={"text": text}, params=self._params)
+            response.raise_for_status()
+            data = response.json()
+            intent = data.get("intent") or {}
+            name = intent.get("name")
+            if name not in INTENTS:
+                return None
+            faults = [
+                e.get("value")
+                for e in data.get("entities") or ()
+                if e.get("entity") == "fault" and e.get("value") in FAULTS
+            ]
+        except (httpx.HTTPError, ValueError, AttributeError, TypeError) as exc:
+            # Mark not ready; the poller brings it back once /status answers again.
+            log.warning("Rasa parse failed (%s); using the in-process engine", type(exc).__name__)
+            self._ready.clear()
+            return None
+        return RasaReading(name, float(intent.get("confidence") or 0.0), tuple(faults))

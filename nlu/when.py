@@ -1,0 +1,244 @@
+"""Requested visit time: 今天下午, 明晚, 后天上午, 周六上午, 今天晚上7点以后, 明天10点, 尽快 …
+
+A day word, a day part and a clock time are read independently and combined into a window relative
+to ``now`` (local time of the configured time zone). The windows of day parts are data
+(``nlu.day_parts`` in config.yml). Rules:
+
+- no day word: today, or tomorrow when the window is already over;
+- 周六 is the coming Saturday (today if it is Saturday and the window is not over); 下周六 the
+  Saturday of next week; 这周六 this week's, even if past;
+- a clock hour of 1–6 without a day part is afternoon (people rarely book a 3 a.m. visit);
+- "X点以后" runs to the end of the day part (or of the working day); "X点" alone is a one-hour window;
+- a window for today that has begun starts now.
+
+Words meaning "as soon as possible" set ``asap`` (with the window too, if one was also named).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.config import load_config
+from nlu.types import When
+
+DEFAULT_DAY_PARTS: dict[str, tuple[int, int]] = {
+    "早上": (8, 10), "早晨": (8, 10), "上午": (9, 12), "中午": (11, 14), "下午": (12, 18),
+    "傍晚": (17, 19), "晚上": (18, 21), "夜里": (19, 22), "白天": (9, 18), "全天": (9, 21),
+}
+WHOLE_DAY = "全天"
+# One-character parts only count right after a day word (明晚, 今早); alone they are too common.
+_SHORT_PARTS = {"早": "早上", "晚": "晚上"}
+
+_ASAP = re.compile(r"越快越好|越早越好|尽快|尽早|马上|立刻|立即|赶紧|赶快|现在就|现在过来|现在能|急需|加急|第一时间|最快")
+_GREETINGS = re.compile(r"早上好|早晨好|上午好|中午好|下午好|晚上好|晚安|早安")
+_NUM = "零〇一二两三四五六七八九十"
+_DAY_WORDS = {"大后天": 3, "后天": 2, "明天": 1, "明日": 1, "明儿": 1, "今天": 0, "今日": 0, "今儿": 0}
+_DAY = re.compile(r"大后天|后天|明天|明日|明儿|今天|今日|今儿|(?P<short>[今明])(?=[早晚])")
+_WEEKDAY = re.compile(r"(?P<which>下个?|这个?|本)?(?:周|星期|礼拜)(?P<d>[一二三四五六日天七1-7])")
+_WEEKEND = re.compile(r"(?P<which>下个?|这个?|本)?周末")
+_DATE = re.compile(r"(?:(?P<m>\d{1,2})月)?(?P<d>\d{1,2})[日号](?![楼院门栋室单元])")
+
+
+def _clock_pattern(p: str) -> str:
+    return (
+        rf"(?P<{p}h>\d{{1,2}}|[{_NUM}]{{1,3}})\s*(?:点|时|:|：)"
+        rf"(?P<{p}m>半|一刻|三刻|\d{{1,2}}(?:分)?|[{_NUM}]{{1,3}}分)?"
+    )
+
+
+_RANGE = re.compile(_clock_pattern("a") + r"\s*(?:到|至|-|~|～)\s*" + _clock_pattern("b"))
+_POINT = re.compile(_clock_pattern("a") + r"\s*(?P<mod>以后|之后|后|以前|之前|前|左右|前后)?")
+_WEEKDAY_INDEX = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "七": 6}
+
+
+def _cn_number(text: str) -> int | None:
+    if text.isdigit():
+        return int(text)
+    digits = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+    if text == "十":
+        return 10
+    if text.startswith("十"):
+        return 10 + digits.get(text[1:], 0)
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        return digits.get(tens, 0) * 10 + (digits.get(ones, 0) if ones else 0)
+    return digits.get(text)
+
+
+def _minutes(text: str | None) -> int:
+    if not text:
+        return 0
+    if text == "半":
+        return 30
+    if text == "一刻":
+        return 15
+    if text == "三刻":
+        return 45
+    value = _cn_number(text.removesuffix("分"))
+    return value if value is not None and 0 <= value < 60 else 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Clock:
+    hour: int
+    minute: int
+    modifier: str | None = None
+    until: tuple[int, int] | None = None  # end of an explicit range
+
+
+@cache
+def day_parts() -> dict[str, tuple[int, int]]:
+    """Day-part windows from config (``nlu.day_parts``), falling back to the built-in table."""
+    section: dict[str, Any] = (load_config().get("nlu") or {}).get("day_parts") or {}
+    parts = {str(k): (int(v[0]), int(v[1])) for k, v in section.items()} or dict(DEFAULT_DAY_PARTS)
+    parts.setdefault(WHOLE_DAY, DEFAULT_DAY_PARTS[WHOLE_DAY])
+    return parts
+
+
+@cache
+def local_zone() -> tzinfo:
+    """The configured time zone (``timezone`` in config.yml, default Asia/Shanghai)."""
+    return ZoneInfo(str(load_config().get("timezone") or "Asia/Shanghai"))
+
+
+def local_now(now: datetime | None = None) -> datetime:
+    """``now`` in the local zone; a naive value is taken as local time; default: the current time."""
+    zone = local_zone()
+    if now is None:
+        return datetime.now(zone)
+    return now.replace(tzinfo=zone) if now.tzinfo is None else now.astimezone(zone)
+
+
+def _find_part(text: str, parts: dict[str, tuple[int, int]]) -> str | None:
+    best: tuple[int, str] | None = None
+    for name in parts:
+        if name == WHOLE_DAY:
+            continue
+        i = text.find(name)
+        if i >= 0 and (best is None or i < best[0]):
+            best = (i, name)
+    if best:
+        return best[1]
+    m = re.search(r"(?:[今明]|后天|大后天|周[一二三四五六日天]|星期[一二三四五六日天])([早晚])", text)
+    return _SHORT_PARTS[m.group(1)] if m else None
+
+
+def _find_clock(text: str) -> _Clock | None:
+    m = _RANGE.search(text)
+    if m:
+        h1, h2 = _cn_number(m.group("ah")), _cn_number(m.group("bh"))
+        if h1 is not None and h2 is not None and h1 <= 24 and h2 <= 24:
+            return _Clock(h1, _minutes(m.group("am")), None, (h2, _minutes(m.group("bm"))))
+    for m in _POINT.finditer(text):
+        # "10:30" is a clock only with the colon form complete; "3点" needs 点/时.
+        hour = _cn_number(m.group("ah"))
+        if hour is None or hour > 24:
+            continue
+        return _Clock(hour, _minutes(m.group("am")), m.group("mod"))
+    return None
+
+
+def _to_24h(hour: int, part: str | None) -> int:
+    if part in ("下午", "傍晚", "晚上", "夜里") and hour < 12:
+        return hour + 12
+    if part == "中午" and hour < 6:
+        return hour + 12
+    if part is None and 1 <= hour <= 6:
+        return hour + 12
+    return hour % 24 if hour != 24 else 0
+
+
+def _resolve_day(text: str, today: date) -> tuple[date | None, bool, date | None]:
+    """(day, flexible, weekend_end): ``flexible`` means "roll a week forward if already over"."""
+    m = _WEEKEND.search(text)
+    if m:
+        saturday = today + timedelta(days=(5 - today.weekday()) % 7)
+        if today.weekday() == 6 and not m.group("which"):
+            saturday = today - timedelta(days=1)  # on Sunday, "周末" is this (remaining) weekend
+        if m.group("which") and m.group("which").startswith("下"):
+            saturday = today + timedelta(days=(5 - today.weekday()) % 7 or 7)
+            if saturday - today < timedelta(days=7) and today.weekday() < 5:
+                saturday += timedelta(days=7)
+        return saturday, False, saturday + timedelta(days=1)
+    m = _WEEKDAY.search(text)
+    if m:
+        target = _WEEKDAY_INDEX.get(m.group("d"), int(m.group("d")) - 1 if m.group("d").isdigit() else 0)
+        which = m.group("which") or ""
+        monday = today - timedelta(days=today.weekday())
+        if which.startswith("下"):
+            return monday + timedelta(days=7 + target), False, None
+        if which.startswith(("这", "本")):
+            return monday + timedelta(days=target), False, None
+        return today + timedelta(days=(target - today.weekday()) % 7), True, None
+    m = _DAY.search(text)
+    if m:
+        word = m.group()
+        if m.group("short"):
+            word = "今天" if m.group("short") == "今" else "明天"
+        return today + timedelta(days=_DAY_WORDS[word]), False, None
+    m = _DATE.search(text)
+    if m and (m.start() == 0 or not text[m.start() - 1].isdigit()):
+        day = int(m.group("d"))
+        month = int(m.group("m")) if m.group("m") else today.month
+        year = today.year
+        try:
+            candidate = date(year, month, day)
+            if candidate < today:
+                if m.group("m"):
+                    candidate = date(year + 1, month, day)
+                else:
+                    month = month % 12 + 1
+                    candidate = date(year + (month == 1), month, day)
+        except ValueError:
+            return None, False, None
+        return candidate, False, None
+    return None, False, None
+
+
+def read_when(text: str, now: datetime | None = None) -> When | None:
+    """The visit window named in normalized text, or ``None`` when no time is mentioned."""
+    now = local_now(now).replace(second=0, microsecond=0)
+    text = _GREETINGS.sub(" ", text)
+    asap = bool(_ASAP.search(text))
+    parts = day_parts()
+    day, flexible, weekend_end = _resolve_day(text, now.date())
+    part = _find_part(text, parts)
+    clock = _find_clock(text)
+    if day is None and part is None and clock is None:
+        return When(asap=True) if asap else None
+
+    zone = now.tzinfo
+    explicit_day = day is not None
+    day = day or now.date()
+    start_h, end_h = parts.get(part or WHOLE_DAY, parts[WHOLE_DAY])
+    start = datetime.combine(day, time(start_h % 24), zone)
+    end = datetime.combine(day, time(0), zone) + timedelta(hours=end_h)
+    if clock:
+        at = datetime.combine(day, time(_to_24h(clock.hour, part), clock.minute), zone)
+        if clock.until:
+            until = datetime.combine(day, time(_to_24h(clock.until[0], part), clock.until[1]), zone)
+            if until <= at:
+                until += timedelta(hours=12) if until + timedelta(hours=12) > at else timedelta(days=1)
+            start, end = at, until
+        elif clock.modifier in ("以后", "之后", "后"):
+            day_end = datetime.combine(day, time(0), zone) + timedelta(hours=parts[WHOLE_DAY][1])
+            start, end = at, max(end if end > at else day_end, at + timedelta(hours=1))
+        elif clock.modifier in ("以前", "之前", "前"):
+            start, end = (start if start < at else at - timedelta(hours=2)), at
+        elif clock.modifier in ("左右", "前后"):
+            start, end = at - timedelta(minutes=30), at + timedelta(minutes=30)
+        else:
+            start, end = at, at + timedelta(hours=1)
+    if weekend_end is not None:
+        end = datetime.combine(weekend_end, time(0), zone) + timedelta(hours=end_h)
+    if end <= now and (not explicit_day or flexible):
+        shift = timedelta(days=7 if flexible else 1)
+        start, end = start + shift, end + shift
+    if start < now < end:
+        start = now
+    return When(asap=asap, start=start, end=end)
