@@ -1,0 +1,182 @@
+"""Apply the dialogs' effects to the database, inside the engine's per-message transaction.
+
+Effects act on the conversation's *current ticket* (see ``dialogs/effects.py``). A booking that no
+longer fits (the window filled up meanwhile) raises :class:`SlotUnavailable`; the engine then rolls
+the turn's effects back to a savepoint and runs ``dialogs.slot_taken`` instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.privacy import erase_customer, lookup_hash, normalise_phone
+from bot.store.models import AuditLog, Conversation, Customer, Message, Ticket
+from dialogs import (
+    BookSlot,
+    CancelBooking,
+    DetachTicket,
+    Effect,
+    EraseCustomer,
+    Escalate,
+    Reschedule,
+    SaveTicket,
+    ScheduleFollowUps,
+)
+
+log = logging.getLogger(__name__)
+
+_TICKET_FACTS = ("brand", "product", "fault", "adcode", "town", "covered")
+_FINAL = ("cancelled", "closed")
+
+
+class SlotUnavailable(Exception):
+    """The chosen visit window can no longer be booked."""
+
+
+class EffectApplier:
+    """Applies effects in order for one conversation; ``ticket`` is the current ticket afterwards."""
+
+    def __init__(self, session: Session, conversation: Conversation, ticket: Ticket | None,
+                 config: dict[str, Any], now: datetime) -> None:
+        self.session = session
+        self.conversation = conversation
+        self.ticket = ticket
+        self.config = config
+        self.now = now
+        self.touched: Ticket | None = ticket  # the last ticket changed, shown to web clients
+
+    def apply(self, effects: list[Effect]) -> None:
+        """Apply every effect; raises :class:`SlotUnavailable` when a booking or reschedule fails."""
+        for effect in effects:
+            handler = getattr(self, "_" + type(effect).__name__)
+            handler(effect)
+        self.session.flush()
+
+    # -- tickets -------------------------------------------------------------------------------------
+    def _current(self) -> Ticket:
+        if self.ticket is None:
+            self.ticket = Ticket(conversation_id=self.conversation.id, status="collecting",
+                                 customer_id=self.conversation.customer_id)
+            self.session.add(self.ticket)
+            self.session.flush()
+        self.touched = self.ticket
+        return self.ticket
+
+    def _SaveTicket(self, effect: SaveTicket) -> None:  # noqa: N802 - named after the effect type
+        ticket = self._current()
+        for key in _TICKET_FACTS:
+            if key in effect.fields:
+                setattr(ticket, key, effect.fields[key])
+        phone = effect.fields.get("phone")
+        if phone:
+            self._link_customer(ticket, phone)
+        if effect.status and effect.status != ticket.status:
+            ticket.status = effect.status
+            if effect.status in _FINAL:
+                ticket.closed_at = self.now
+            self._audit(f"ticket.{effect.status}", ticket, {"reason": effect.reason} if effect.reason else {})
+
+    def _link_customer(self, ticket: Ticket, phone: str) -> None:
+        """Find the customer by the keyed hash of the phone, or create one; link chat and ticket."""
+        digest = lookup_hash(normalise_phone(phone))
+        customer = self.conversation.customer
+        if customer is None or customer.phone_hash != digest:
+            customer = self.session.scalars(
+                select(Customer).where(Customer.phone_hash == digest, Customer.erased_at.is_(None)).limit(1)
+            ).first()
+        if customer is None:
+            customer = Customer(phone=normalise_phone(phone), phone_hash=digest)
+            self.session.add(customer)
+            self.session.flush()
+        self.conversation.customer_id = customer.id
+        self.conversation.customer = customer
+        ticket.customer_id = customer.id
+        ticket.customer = customer
+
+    def _DetachTicket(self, effect: DetachTicket) -> None:  # noqa: N802
+        self.ticket = None
+
+    def _Escalate(self, effect: Escalate) -> None:  # noqa: N802
+        ticket = self._current()
+        ticket.status = "escalated"
+        ticket.escalation_reason = effect.reason
+        self._audit("ticket.escalate", ticket, {"reason": effect.reason})
+
+    # -- bookings ------------------------------------------------------------------------------------
+    def _slot_offer(self, ref: str) -> Any:
+        from bot.booking import offer_from_ref
+
+        ticket = self._current()
+        offer = offer_from_ref(self.session, ref, ticket.adcode)
+        if offer is None:
+            raise SlotUnavailable(ref)
+        return offer
+
+    def _BookSlot(self, effect: BookSlot) -> None:  # noqa: N802
+        from bot.booking import book
+
+        offer = self._slot_offer(effect.offer.ref)
+        if book(self.session, self._current(), offer) is None:
+            raise SlotUnavailable(effect.offer.ref)
+
+    def _Reschedule(self, effect: Reschedule) -> None:  # noqa: N802
+        from bot.booking import reschedule
+
+        ticket = self._current()
+        current = ticket.active_booking
+        offer = self._slot_offer(effect.offer.ref)
+        if current is None:
+            from bot.booking import book
+
+            if book(self.session, ticket, offer) is None:
+                raise SlotUnavailable(effect.offer.ref)
+            return
+        if reschedule(self.session, current, offer) is None:
+            raise SlotUnavailable(effect.offer.ref)
+
+    def _CancelBooking(self, effect: CancelBooking) -> None:  # noqa: N802
+        from bot.booking import cancel
+
+        ticket = self._current()
+        booking = ticket.active_booking
+        if booking is not None:
+            cancel(self.session, booking, reason=effect.reason)
+        if ticket.status not in _FINAL:
+            ticket.status = "cancelled"
+            ticket.closed_at = self.now
+
+    def _ScheduleFollowUps(self, effect: ScheduleFollowUps) -> None:  # noqa: N802
+        # Follow-ups (reminder, survey) belong to the follow-up scheduler; plan them when it is installed.
+        try:
+            from bot import followups
+        except ImportError:
+            log.debug("no follow-up scheduler installed; nothing planned for ticket %s", self._current().id)
+            return
+        plan = getattr(followups, "schedule_for_ticket", None)
+        if plan is not None:
+            plan(self.session, self._current())
+
+    # -- privacy -------------------------------------------------------------------------------------
+    def _EraseCustomer(self, effect: EraseCustomer) -> None:  # noqa: N802
+        conv = self.conversation
+        customer = conv.customer
+        if customer is not None:
+            erase_customer(self.session, customer)
+        # Messages of this chat go even when no phone was ever given (no customer row).
+        self.session.execute(
+            update(Message).where(Message.conversation_id == conv.id).values(text=None, erased=True)
+            .execution_options(synchronize_session=False)
+        )
+        conv.customer_id = None
+        conv.customer = None
+        if customer is None:
+            self.session.add(AuditLog(actor="customer", action="conversation.erase", target=f"conversation:{conv.id}",
+                                      detail={}))
+
+    def _audit(self, action: str, ticket: Ticket, detail: dict[str, Any]) -> None:
+        self.session.add(AuditLog(actor="bot", action=action, target=f"ticket:{ticket.id}", detail=detail))

@@ -1,0 +1,203 @@
+"""The engine: one customer message in, the bot's replies out — the same for every channel.
+
+For each :class:`~bot.messages.InboundMessage`, in ONE database transaction:
+
+1. drop a duplicate delivery by (channel, message_id) (Telegram and WeChat retry);
+2. lock the conversation row (per-chat serialisation, across processes on PostgreSQL) and store the
+   inbound text (encrypted at rest);
+3. if an operator holds the chat: stop — the operator answers through the console;
+4. clean the text (control characters, length cap), ``nlu.parse(text, expecting=...)``;
+5. ``dialogs.step`` → apply its effects (ticket, booking, hand-off, erasure) → persist the new state;
+   if the chosen window filled up meanwhile, the turn's effects roll back to a savepoint and
+   ``dialogs.slot_taken`` answers instead;
+6. store the replies and return them with the TICKET view of the web chat contract.
+
+``Engine.process`` is synchronous (the CLI and benchmarks call it directly); ``Engine.respond`` and
+``Engine.handle`` are the asyncio front: they serialise messages of one chat in this process and run
+the database work in a worker thread so the event loop never blocks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import dialogs
+from bot.config import load_config
+from bot.effects import EffectApplier, SlotUnavailable
+from bot.messages import InboundMessage, Reply
+from bot.privacy import mask_text
+from bot.services import DbServices, catalog_from_config
+from bot.store.db import Database, lock_conversation, seen_message
+from bot.store.models import Conversation, Message, Ticket
+from bot.text_guard import clean_text
+from bot.ticket_view import ticket_json
+from dialogs import ConversationState
+from dialogs.texts import say
+from nlu.types import Parse
+
+log = logging.getLogger(__name__)
+
+Parser = Callable[..., Parse]
+
+
+@dataclass
+class Outcome:
+    """What one message produced: the replies and the conversation's ticket (contract form)."""
+
+    replies: list[Reply] = field(default_factory=list)
+    ticket: dict[str, Any] | None = None
+    duplicate: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"replies": [...], "ticket": TICKET | null}`` exactly as the web chat API returns it."""
+        return {"replies": [r.to_json() for r in self.replies], "ticket": self.ticket}
+
+
+def _default_parser() -> Parser:
+    from nlu import parse
+
+    return parse
+
+
+class Engine:
+    """Handles inbound messages for every channel over one database."""
+
+    def __init__(self, db: Database, *, nlu: Parser | None = None, clock: Callable[[], datetime] | None = None,
+                 config: dict[str, Any] | None = None) -> None:
+        self.db = db
+        self.config = config if config is not None else load_config()
+        self.tz = ZoneInfo(str(self.config.get("timezone") or "Asia/Shanghai"))
+        self._nlu = nlu
+        self.clock = clock or (lambda: datetime.now(self.tz))
+        self.catalog = catalog_from_config(self.config)
+        self.max_chars = int((self.config.get("dialog") or {}).get("max_message_chars", 500))
+        self._chat_locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = weakref.WeakValueDictionary()
+        # SQLite has one writer anyway; queueing here is cheaper than spinning on its busy timeout.
+        self._writer = threading.Lock() if db.dialect == "sqlite" else None
+
+    @property
+    def nlu(self) -> Parser:
+        if self._nlu is None:
+            self._nlu = _default_parser()
+        return self._nlu
+
+    # -- async front -------------------------------------------------------------------------------------
+    async def respond(self, msg: InboundMessage) -> Outcome:
+        """Process ``msg`` off the event loop, one message at a time per chat."""
+        key = (msg.channel, msg.chat_id)
+        lock = self._chat_locks.get(key)
+        if lock is None:
+            lock = self._chat_locks[key] = asyncio.Lock()
+        async with lock:
+            return await asyncio.to_thread(self.process, msg)
+
+    async def handle(self, msg: InboundMessage) -> list[Reply]:
+        """The replies to ``msg`` (what channel adapters send back)."""
+        return (await self.respond(msg)).replies
+
+    # -- the turn ----------------------------------------------------------------------------------------
+    def process(self, msg: InboundMessage) -> Outcome:
+        """Handle one message synchronously; never loses it (see module docstring)."""
+        try:
+            if self._writer is None:
+                return self._process(msg)
+            with self._writer:
+                return self._process(msg)
+        except Exception:
+            log.exception("failed to handle %s message %s in chat %s", msg.channel, msg.message_id, msg.chat_id)
+            return self._keep_after_failure(msg)
+
+    def _process(self, msg: InboundMessage) -> Outcome:
+        now = self.clock()
+        cleaned = clean_text(msg.text, self.max_chars)
+        log.info("%s/%s in: %s", msg.channel, msg.chat_id, mask_text(cleaned.text))
+        with self.db.session() as session:
+            if seen_message(session, msg.channel, msg.message_id):
+                conv = session.scalars(select(Conversation).where(
+                    Conversation.channel == msg.channel, Conversation.chat_id == msg.chat_id)).first()
+                current = self._current_ticket(session, conv, None) if conv else None
+                return Outcome(ticket=ticket_json(current, self.tz), duplicate=True)
+            conv = lock_conversation(session, msg.channel, msg.chat_id)
+            conv.last_message_at = now
+            session.add(Message(conversation_id=conv.id, direction="in", text=msg.text,
+                                channel_message_id=msg.message_id))
+            state = ConversationState.from_json(conv.state)
+            ticket = session.get(Ticket, state.ticket_id) if state.ticket_id is not None else None
+            if conv.operator_id is not None:
+                return Outcome(ticket=ticket_json(self._current_ticket(session, conv, ticket), self.tz))
+            if not cleaned.text:
+                replies = [Reply(say("attachment_only" if msg.attachments else "empty_message"))]
+                shown = ticket
+            else:
+                replies, shown = self._turn(session, conv, state, ticket, cleaned.text, now)
+                if cleaned.truncated:
+                    replies.insert(0, Reply(say("too_long", chars=cleaned.original_chars, limit=self.max_chars)))
+            for reply in replies:
+                session.add(Message(conversation_id=conv.id, direction="out", text=reply.text))
+                log.info("%s/%s out: %s", msg.channel, msg.chat_id, mask_text(reply.text))
+            return Outcome(replies=replies, ticket=ticket_json(self._current_ticket(session, conv, shown), self.tz))
+
+    def _turn(self, session: Session, conv: Conversation, state: ConversationState, ticket: Ticket | None,
+              text: str, now: datetime) -> tuple[list[Reply], Ticket | None]:
+        parse = self.nlu(text, expecting=state.expecting, now=now)
+        services = DbServices(session, self.config, self.catalog)
+        step = dialogs.step(state, parse, services, now)
+        applier = EffectApplier(session, conv, ticket, self.config, now)
+        try:
+            with session.begin_nested():
+                applier.apply(step.effects)
+        except SlotUnavailable:
+            # Someone else took the window between offer and press: nothing of that turn stays.
+            step = dialogs.slot_taken(state, services, now)
+            applier = EffectApplier(session, conv, ticket, self.config, now)
+            applier.apply(step.effects)
+        new_state = step.state
+        new_state.ticket_id = applier.ticket.id if applier.ticket is not None else None
+        conv.state = new_state.to_json()
+        conv.expecting = new_state.expecting
+        conv.misunderstood_count = new_state.misunderstood
+        return list(step.replies), applier.ticket or applier.touched
+
+    def _current_ticket(self, session: Session, conv: Conversation, ticket: Ticket | None) -> Ticket | None:
+        """The ticket to show: the current one, else the chat's latest; None before any intake."""
+        if ticket is not None:
+            return ticket
+        return session.scalars(
+            select(Ticket).where(Ticket.conversation_id == conv.id).order_by(Ticket.id.desc()).limit(1)
+        ).first()
+
+    def _keep_after_failure(self, msg: InboundMessage) -> Outcome:
+        """Something broke: keep the customer's words and apologise; a retry of the same id is processed."""
+        try:
+            lock = self._writer or threading.Lock()
+            with lock, self.db.session() as session:
+                conv = lock_conversation(session, msg.channel, msg.chat_id)
+                session.add(Message(conversation_id=conv.id, direction="in", text=msg.text,
+                                    channel_message_id=msg.message_id))
+                session.add(Message(conversation_id=conv.id, direction="out", text=say("internal_error")))
+        except Exception:
+            log.exception("could not even store the message")
+        return Outcome(replies=[Reply(say("internal_error"))])
+
+    # -- reading -----------------------------------------------------------------------------------------
+    def ticket_for(self, channel: str, chat_id: str) -> dict[str, Any] | None:
+        """The TICKET view for a chat (None when it has none)."""
+        with self.db.session(readonly=True) as session:
+            conv = session.scalars(select(Conversation).where(
+                Conversation.channel == channel, Conversation.chat_id == chat_id)).first()
+            if conv is None:
+                return None
+            state = ConversationState.from_json(conv.state)
+            ticket = session.get(Ticket, state.ticket_id) if state.ticket_id is not None else None
+            return ticket_json(self._current_ticket(session, conv, ticket), self.tz)
