@@ -156,8 +156,8 @@ def normalise_phone(phone: str) -> str:
 
 
 def mask_phone(phone: str) -> str:
-    """``13812345678`` → ``138****5678``; landlines keep area code and last four digits."""
-    digits = _NON_DIGITS.sub("", phone.translate(_FULLWIDTH_DIGITS))
+    """``13812345678`` → ``138****5678`` (+86 dropped); landlines keep three leading and four last digits."""
+    digits = normalise_phone(phone)
     if len(digits) >= 11:
         return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
     if len(digits) >= 7:

@@ -180,9 +180,11 @@ def lock_conversation(session: Session, channel: str, chat_id: str) -> Conversat
 
 def seen_message(session: Session, channel: str, message_id: str) -> bool:
     """Record an inbound message id; True if (channel, message_id) was recorded before."""
-    result = session.execute(
+    # RETURNING, not rowcount: ORM-executed INSERTs do not report a reliable rowcount on every driver.
+    inserted = session.execute(
         _insert(session, ProcessedMessage)
         .values(channel=channel, message_id=message_id, at=utcnow())
         .on_conflict_do_nothing(index_elements=["channel", "message_id"])
-    )
-    return result.rowcount == 0
+        .returning(ProcessedMessage.message_id)
+    ).first()
+    return inserted is None

@@ -313,6 +313,8 @@ class SurveyAnswer(Base):
     comment: Mapped[str | None] = mapped_column(EncryptedText())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    ticket: Mapped[Ticket] = relationship()
+
 
 class AuditLog(Base):
     """Who did what to which record, with JSON detail that never holds personal data."""
