@@ -55,11 +55,12 @@ def eligible_technicians(
     town_match = TechnicianCoverage.town.is_(None)
     if town:
         town_match = or_(town_match, TechnicianCoverage.town == town)
+    covering = select(TechnicianCoverage.technician_id).where(
+        TechnicianCoverage.adcode.in_(coverage_codes(adcode)), town_match
+    )
     rows = session.scalars(
         select(Technician)
-        .join(TechnicianCoverage, TechnicianCoverage.technician_id == Technician.id)
-        .where(Technician.active.is_(True), TechnicianCoverage.adcode.in_(coverage_codes(adcode)), town_match)
-        .distinct()
+        .where(Technician.active.is_(True), Technician.id.in_(covering))
         .order_by(Technician.id)
     )
     return [
