@@ -113,13 +113,15 @@ class BrandMatcher:
             self._automaton.make_automaton()
         # Pinyin index: first folded syllable -> (brand, name, per-character readings).
         self._by_first_sound: dict[str, list[tuple[Brand, str, tuple[frozenset[str], ...]]]] = {}
+        # Only canonical names: comparing spellings against a homophone alias (旗电家) would let a
+        # window share its one "right" character with the alias, not with the brand (七点家).
         for brand in brands:
-            for spelling in (brand.name, *brand.aliases):
-                if len(spelling) < 3 or not all(sounds(ch) for ch in spelling):
-                    continue
-                readings = tuple(sounds(ch) for ch in spelling)
-                for syllable in readings[0]:
-                    self._by_first_sound.setdefault(syllable, []).append((brand, spelling, readings))
+            spelling = brand.name
+            if len(spelling) < 3 or not all(sounds(ch) for ch in spelling):
+                continue
+            readings = tuple(sounds(ch) for ch in spelling)
+            for syllable in readings[0]:
+                self._by_first_sound.setdefault(syllable, []).append((brand, spelling, readings))
 
     def _excluded(self, brand: Brand, text: str, start: int, end: int) -> bool:
         after = text[end:]

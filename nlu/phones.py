@@ -5,7 +5,7 @@ digits, spoken digits (一三八…, 幺 for 1), landlines 010-87654321 / 0371 6
 
 Flagged ``invalid`` (so the bot asks again) rather than silently dropped: an 11-digit run that is not
 a mobile (23812345678, 12012345678), a 10–12-digit run starting with 1, or any digit run when the bot
-has just asked for a phone (12345). Not phones: dates (2026-11-24), times (10:30, 10点), prices
+has just asked for a phone, the text has a phone cue (电话, 手机 …) or is nothing but digits (12345). Not phones: dates (2026-11-24), times (10:30, 10点), prices
 (300元), six-digit codes, short numbers without a phone cue.
 """
 
@@ -60,7 +60,8 @@ def read_phone(text: str, *, expecting: bool = False) -> PhoneReading:
     """Read the first valid phone number in normalized text, or flag an invalid one."""
     text = _SPOKEN_RUN.sub(lambda m: m.group().translate(_SPOKEN), text)
     suspicious = False
-    cue = bool(_CUE.search(text))
+    # A message that is nothing but a number of 5+ digits is a phone attempt in this chat.
+    cue = bool(_CUE.search(text)) or bool(re.fullmatch(r"[\d\s\-+]{5,}", text.strip()))
     for m in _RUN.finditer(text):
         raw = m.group()
         if _DATE.match(raw.strip()):
