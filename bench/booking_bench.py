@@ -1,0 +1,156 @@
+"""Slot search and booking latency on SQLite and PostgreSQL with the demo technician roster.
+
+``find_slots``: one read-only transaction per search (open, search, close) for counties spread over
+the technicians' areas. ``book``: one transaction per booking (ticket, search, book, commit), which is
+what a customer's button press costs. PostgreSQL is skipped with a note when unreachable.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from bot.booking import book, find_slots
+from bot.config import load_config
+from bot.store.db import Database
+from bot.store.models import Ticket
+from bot.technicians import sync_from_config
+
+PG_HOST = os.environ.get("TEST_PG_HOST", "127.0.0.1")
+PG_PORT = int(os.environ.get("TEST_PG_PORT", "5432"))
+SEARCHES = 300
+BOOKINGS = 200
+
+
+def _percentiles(samples_ms: list[float]) -> dict[str, float]:
+    ordered = sorted(samples_ms)
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    return {"n": len(ordered), "p50_ms": round(statistics.median(ordered), 3), "p99_ms": round(p99, 3)}
+
+
+def _timed(fn: Callable[[], object], repeat: int) -> list[float]:
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def _sample_counties(config: dict, k: int, seed: int = 7) -> list[tuple[str, str]]:
+    """(adcode, product) pairs inside the roster's provinces, from the gazetteer."""
+    import regions
+
+    provinces = {c[:2] for t in config.get("technicians", []) for c in map(str, t.get("covers", []))}
+    counties = sorted(code for code in regions.gazetteer().counties if code[:2] in provinces)
+    rng = random.Random(seed)
+    return [(rng.choice(counties), rng.choice(["safe", "lock"])) for _ in range(k)]
+
+
+BRAND_OF = {"safe": "丹斯提尼", "lock": "旗电佳"}
+
+
+def _measure(url: str) -> dict[str, object]:
+    config = load_config()
+    db = Database(url)
+    try:
+        db.upgrade()
+        with db.session() as s:
+            sync_from_config(s, config)
+        now = datetime.now(UTC)
+        places = _sample_counties(config, SEARCHES)
+        it = iter(places)
+
+        def search_once() -> None:
+            adcode, product = next(it)
+            with db.session(readonly=True) as s:
+                find_slots(s, brand=BRAND_OF[product], product=product, adcode=adcode, after=now)
+
+        with db.session(readonly=True) as s:  # warm caches (distances, mappers) outside the timing
+            find_slots(s, brand="丹斯提尼", product="safe", adcode="410825", after=now)
+        search = _timed(search_once, SEARCHES)
+
+        booked = 0
+        it = iter(_sample_counties(config, BOOKINGS, seed=11))
+
+        def book_once() -> None:
+            nonlocal booked
+            adcode, product = next(it)
+            brand = BRAND_OF[product]
+            with db.session() as s:
+                ticket = Ticket(status="collecting", brand=brand, product=product, adcode=adcode)
+                s.add(ticket)
+                offers = find_slots(s, brand=brand, product=product, adcode=adcode, after=now, count=1)
+                if offers and book(s, ticket, offers[0]) is not None:
+                    booked += 1
+
+        booking = _timed(book_once, BOOKINGS)
+        return {"find_slots": _percentiles(search), "book": _percentiles(booking), "booked": booked}
+    finally:
+        db.dispose()
+
+
+@contextmanager
+def _private_data_dir() -> Iterator[None]:
+    """Generated keys and the SQLite file go to a temporary directory, not ./data."""
+    previous = os.environ.get("REPAIRBOT_DATA")
+    with tempfile.TemporaryDirectory(prefix="repairbot-bench-") as tmp:
+        os.environ["REPAIRBOT_DATA"] = tmp
+        try:
+            yield
+        finally:
+            if previous is None:
+                os.environ.pop("REPAIRBOT_DATA", None)
+            else:
+                os.environ["REPAIRBOT_DATA"] = previous
+
+
+@contextmanager
+def _pg_database() -> Iterator[str | None]:
+    try:
+        with socket.create_connection((PG_HOST, PG_PORT), timeout=1):
+            pass
+    except OSError:
+        yield None
+        return
+    admin = create_engine(f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/postgres", isolation_level="AUTOCOMMIT")
+    name = f"repairbot_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def run() -> dict[str, object]:
+    """Latency percentiles per backend (see module docstring)."""
+    results: dict[str, object] = {}
+    with _private_data_dir():
+        sqlite_path = Path(os.environ["REPAIRBOT_DATA"]) / "bench.sqlite3"
+        results["sqlite"] = _measure(f"sqlite:///{sqlite_path}")
+        with _pg_database() as pg_url:
+            if pg_url is None:
+                results["postgresql"] = {"skipped": f"PostgreSQL at {PG_HOST}:{PG_PORT} is unreachable"}
+            else:
+                results["postgresql"] = _measure(pg_url)
+    return results
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(run(), ensure_ascii=False, indent=2))
