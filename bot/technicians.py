@@ -5,7 +5,7 @@ Each ``technicians:`` entry in config.yml::
     - code: HN01                 # stable key; renaming a technician keeps his bookings
       name: 张建军
       phone: "13800000101"       # demo numbers only; stored encrypted
-      base: "410105"             # county-level code of the base (郑州市金水区)
+      base: "410105"             # county-level code of the base, or place text: 郑州市金水区
       products: [safe, lock]
       brands: [丹斯提尼, 旗电佳]   # empty or missing: every brand of those products
       covers:                    # 6-digit codes: county, prefecture (xxxx00) or province (xx0000);
@@ -78,6 +78,20 @@ def _adcode(value: Any, where: str) -> str:
     return text
 
 
+def _base(value: Any, where: str) -> str:
+    """A base given as a code, or as place text resolved by the gazetteer (郑州市金水区)."""
+    text = str(value or "").strip()
+    if _ADCODE.match(text):
+        return text
+    import regions
+
+    match = regions.find_place(text) if text else None
+    if match is None or match.place is None:
+        found = "ambiguous" if match is not None and match.candidates else "not found"
+        raise TechnicianConfigError(f"{where}: expected a 6-digit division code or a place name, {text!r} is {found}")
+    return match.place.adcode
+
+
 def _cover(value: Any, where: str) -> tuple[str, str | None]:
     code, _, town = str(value).partition("/")
     return _adcode(code, where), (town.strip() or None)
@@ -121,7 +135,7 @@ def parse_technicians(config: dict[str, Any]) -> list[TechnicianSpec]:
                 code=code,
                 name=name,
                 phone=str(phone) if phone is not None else None,
-                base_adcode=_adcode(raw.get("base"), f"{where} base"),
+                base_adcode=_base(raw.get("base"), f"{where} base"),
                 products=spec_products,
                 brands=spec_brands,
                 covers=covers,

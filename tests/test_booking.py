@@ -290,6 +290,11 @@ def test_capacity_two_takes_exactly_two(store, fake_distances):
 
 # -- technicians from config ----------------------------------------------------------------------------
 
+def test_base_may_be_place_text():
+    config = {**CONFIG, "technicians": [{**CONFIG["technicians"][0], "base": "焦作市博爱县"}]}
+    assert parse_technicians(config)[0].base_adcode == "410822"
+
+
 def test_sync_is_idempotent_and_deactivates_removed(store):
     with store.session() as s:
         first = sync_from_config(s, CONFIG)
@@ -312,7 +317,8 @@ def test_sync_is_idempotent_and_deactivates_removed(store):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"base": "焦作"}, "6-digit"),
+        ({"base": "鼓楼区"}, "ambiguous"),
+        ({"base": "火星基地"}, "not found"),
         ({"products": ["car"]}, "products"),
         ({"brands": ["不存在"]}, "unknown brands"),
         ({"covers": []}, "covers nothing"),
@@ -323,3 +329,37 @@ def test_bad_technician_entries_are_named(change, message):
     config = {**CONFIG, "technicians": [{**CONFIG["technicians"][0], **change}]}
     with pytest.raises(TechnicianConfigError, match=message):
         parse_technicians(config)
+
+
+# -- the demo roster in config.yml, with the gazetteer's real distances ---------------------------------
+
+def test_demo_roster_loads_and_every_base_has_coordinates(store):
+    import regions
+    from bot.config import load_config
+
+    config = load_config()
+    with store.session() as s:
+        report = sync_from_config(s, config)
+        assert 8 <= len(report.added) <= 20
+        for tech in s.scalars(select(Technician)):
+            assert regions.distance_km(tech.base_adcode, tech.base_adcode) == 0.0, tech.code
+            assert tech.products and tech.coverage
+            assert tech.phone.startswith("138000")  # demo numbers only
+
+
+def test_demo_roster_nearest_first_in_dongguan(store):
+    from bot.config import load_config
+
+    config = load_config()
+    after = at(2026, 11, 24, 6)
+    with store.session() as s:
+        sync_from_config(s, config)
+        codes = {t.id: t.code for t in s.scalars(select(Technician))}
+        locks = find_slots(s, brand="旗电佳", product="lock", adcode="441900", town="茶山镇", after=after, config=config)
+        safes = find_slots(s, brand="丹斯提尼", product="safe", adcode="441900", town="茶山镇", after=after, config=config)
+    # Both Guangdong technicians are free at 08:00; the one based in 东莞 is nearer and does locks.
+    assert locks[0].start == at(2026, 11, 24, 8) and codes[locks[0].technician_id] == "GD02"
+    assert locks[0].distance_km == 0.0
+    # He does not do safes: the 广州 technician comes, from farther away.
+    assert {codes[o.technician_id] for o in safes} == {"GD01"}
+    assert 30 < safes[0].distance_km < 80 and safes[0].eta_minutes > locks[0].eta_minutes

@@ -139,5 +139,7 @@ def settings(config: dict[str, Any] | None = None) -> BookingSettings:
     if hit is not None and hit[0] is config:
         return hit[1]
     parsed = parse_settings(config)
+    if len(_cache) > 64:  # configs are few in production; tests build many
+        _cache.clear()
     _cache[id(config)] = (config, parsed)
     return parsed
