@@ -112,7 +112,7 @@ class EffectApplier:
         from bot.booking import offer_from_ref
 
         ticket = self._current()
-        offer = offer_from_ref(self.session, ref, ticket.adcode)
+        offer = offer_from_ref(self.session, ref, adcode=ticket.adcode, config=self.config)
         if offer is None:
             raise SlotUnavailable(ref)
         return offer
@@ -121,7 +121,7 @@ class EffectApplier:
         from bot.booking import book
 
         offer = self._slot_offer(effect.offer.ref)
-        if book(self.session, self._current(), offer) is None:
+        if book(self.session, self._current(), offer, config=self.config) is None:
             raise SlotUnavailable(effect.offer.ref)
 
     def _Reschedule(self, effect: Reschedule) -> None:  # noqa: N802
@@ -133,10 +133,10 @@ class EffectApplier:
         if current is None:
             from bot.booking import book
 
-            if book(self.session, ticket, offer) is None:
+            if book(self.session, ticket, offer, config=self.config) is None:
                 raise SlotUnavailable(effect.offer.ref)
             return
-        if reschedule(self.session, current, offer) is None:
+        if reschedule(self.session, current, offer, config=self.config) is None:
             raise SlotUnavailable(effect.offer.ref)
 
     def _CancelBooking(self, effect: CancelBooking) -> None:  # noqa: N802

@@ -30,6 +30,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 import dialogs
@@ -189,6 +190,11 @@ class Engine:
         except Exception:
             log.exception("could not even store the message")
         return Outcome(replies=[Reply(say("internal_error"))])
+
+    def check_database(self) -> None:
+        """Raise if the database cannot answer a trivial query (for health checks)."""
+        with self.db.session(readonly=True) as session:
+            session.execute(sql_text("SELECT 1"))
 
     # -- reading -----------------------------------------------------------------------------------------
     def ticket_for(self, channel: str, chat_id: str) -> dict[str, Any] | None:

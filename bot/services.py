@@ -67,7 +67,7 @@ class DbServices:
 
         found = find_slots(
             self.session, brand=brand, product=product, adcode=place.adcode, town=place.town, after=after,
-            count=count, prefer=prefer,
+            count=count, prefer=prefer, config=self.config,
         )
         return [
             Offer(ref=o.ref, technician=o.technician_name, start=o.start.astimezone(self.tz),

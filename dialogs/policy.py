@@ -118,7 +118,7 @@ def _no_new_facts(turn: Turn) -> None:
     elif intent == "affirm" and s.stage == OFFERING:
         turn.lead(say("pick_offer"))
     elif intent in ("out_of_scope", "deny", "affirm", "report_fault"):
-        turn.misunderstood = intent in ("out_of_scope", "report_fault") or s.expecting is not None
+        turn.misunderstood = intent in ("out_of_scope", "report_fault") or turn.before.expecting is not None
         turn.lead(say("misunderstood") if s.started else say("not_a_repair"))
     if s.stage == OFFERING:
         _reshow_offers(turn)

@@ -1,0 +1,107 @@
+// Web chat: sends {"user", "text"} to /api/chat and shows replies with their buttons.
+// Pressing a button sends its value as the next message. No external assets, no framework.
+(function () {
+  "use strict";
+  var STATUS = { collecting: "登记中", out_of_area: "暂不支持", escalated: "人工处理中", booked: "已预约",
+    visited: "已上门", closed: "已完成", cancelled: "已取消" };
+  var PRODUCT = { safe: "保险柜", lock: "智能锁" };
+  var list = document.getElementById("messages");
+  var form = document.getElementById("composer");
+  var input = document.getElementById("text");
+  var send = document.getElementById("send");
+  var ticketBox = document.getElementById("ticket");
+  var busy = false;
+
+  function userId() {
+    var key = "repairbot.user";
+    var id = null;
+    try { id = window.localStorage.getItem(key); } catch (e) { /* private mode */ }
+    if (!id) {
+      id = "web-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 10);
+      try { window.localStorage.setItem(key, id); } catch (e) { /* keep for this page only */ }
+    }
+    return id;
+  }
+  var user = userId();
+
+  function add(kind, text) {
+    var li = document.createElement("li");
+    li.className = "msg msg--" + kind;
+    li.textContent = text;
+    list.appendChild(li);
+    list.scrollTop = list.scrollHeight;
+    return li;
+  }
+
+  function addReply(reply) {
+    var li = add("bot", reply.text);
+    if (reply.buttons && reply.buttons.length) {
+      var box = document.createElement("div");
+      box.className = "choices";
+      reply.buttons.forEach(function (b) {
+        var btn = document.createElement("button");
+        btn.type = "button";
+        btn.textContent = b.label;
+        btn.dataset.value = b.value;
+        btn.addEventListener("click", function () {
+          if (busy) return;
+          box.querySelectorAll("button").forEach(function (x) { x.disabled = true; });
+          say(b.value);
+        });
+        box.appendChild(btn);
+      });
+      li.appendChild(box);
+    }
+    list.scrollTop = list.scrollHeight;
+  }
+
+  function showTicket(t) {
+    if (!t) { ticketBox.hidden = true; return; }
+    var parts = ["<span class=\"status " + t.status + "\">" + (STATUS[t.status] || t.status) + "</span>"];
+    if (t.brand || t.product) parts.push("<b>" + esc((t.brand || "") + (PRODUCT[t.product] || "")) + "</b>");
+    if (t.phone_masked) parts.push("电话 " + esc(t.phone_masked));
+    if (t.slot) {
+      var s = new Date(t.slot.start), e = new Date(t.slot.end);
+      parts.push("上门 " + (s.getMonth() + 1) + "月" + s.getDate() + "日 " + hm(s) + "-" + hm(e) + " " + esc(t.slot.technician));
+    }
+    ticketBox.innerHTML = "工单 #" + t.id + " · " + parts.join(" · ");
+    ticketBox.hidden = false;
+  }
+  function hm(d) { return String(d.getHours()).padStart(2, "0") + ":" + String(d.getMinutes()).padStart(2, "0"); }
+  function esc(s) { var d = document.createElement("div"); d.textContent = s; return d.innerHTML; }
+
+  function say(text) {
+    if (busy) return;
+    busy = true; send.disabled = true;
+    add("me", text);
+    var body = JSON.stringify({ user: user, text: text,
+      message_id: user + "-" + Date.now().toString(36) + Math.random().toString(36).slice(2, 6) });
+    fetch("/api/chat", { method: "POST", headers: { "Content-Type": "application/json" }, body: body })
+      .then(function (r) {
+        return r.json().then(function (data) { return { ok: r.ok, data: data }; });
+      })
+      .then(function (res) {
+        if (!res.ok) { add("error", "发送失败：" + (res.data.error || "请稍后再试")); return; }
+        res.data.replies.forEach(addReply);
+        showTicket(res.data.ticket);
+      })
+      .catch(function () { add("error", "网络有问题，消息没有发出去，请稍后再试。"); })
+      .then(function () { busy = false; send.disabled = false; input.focus(); });
+  }
+
+  form.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var text = input.value.trim();
+    if (!text) return;
+    input.value = "";
+    say(text);
+  });
+  input.addEventListener("keydown", function (ev) {
+    if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); form.requestSubmit(); }
+  });
+  document.getElementById("restart").addEventListener("click", function () { say("重新开始"); });
+  document.getElementById("erase").addEventListener("click", function () { say("删除我的信息"); });
+
+  if (list.dataset.greeting) addReply({ text: list.dataset.greeting, buttons: [] });
+  input.focus();
+})();
