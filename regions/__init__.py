@@ -11,6 +11,7 @@ Public API (data is loaded lazily, once per process):
 
 from __future__ import annotations
 
+from regions.coverage import Coverage, covers
 from regions.distance import distance_km
 from regions.finder import find_place
 from regions.gazetteer import Division, gazetteer
@@ -27,4 +28,14 @@ def towns_of(adcode: str) -> list[str]:
     return gazetteer().towns_of(adcode)
 
 
-__all__ = ["Division", "Place", "PlaceMatch", "distance_km", "find_place", "lookup", "towns_of"]
+__all__ = [
+    "Coverage",
+    "Division",
+    "covers",
+    "Place",
+    "PlaceMatch",
+    "distance_km",
+    "find_place",
+    "lookup",
+    "towns_of",
+]

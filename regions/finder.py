@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 
 import ahocorasick
@@ -76,6 +76,18 @@ class Sense:
     note: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """How a resolved place was read: the surface form, its strength and the context that backed it."""
+
+    division: Division
+    town: str | None
+    surface: str | None  # None for a homophone correction
+    strength: float
+    context: tuple[tuple[str, Sense], ...]
+    note: str | None
+
+
 @dataclass(slots=True)
 class _Hit:
     start: int
@@ -93,7 +105,8 @@ class _Candidate:
     hit: _Hit | None
     note: str | None
     span: tuple[int, int]
-    notes: list[str] = field(default_factory=list)
+    strength: float = FULL
+    context: tuple[tuple[str, Sense], ...] = ()
 
     @property
     def key(self) -> tuple[str, str | None]:
@@ -186,8 +199,12 @@ class PlaceFinder:
     # ------------------------------------------------------------------ public
     def find(self, text: str, *, expecting: bool = False) -> PlaceMatch:
         """Resolve the device's place in ``text`` (see module docstring)."""
+        return self.explain(text, expecting=expecting)[0]
+
+    def explain(self, text: str, *, expecting: bool = False) -> tuple[PlaceMatch, Reading | None]:
+        """Like ``find``, plus how the winning reading was made (for audits of the seed lists)."""
         if not text:
-            return PlaceMatch()
+            return PlaceMatch(), None
         text = text[:MAX_TEXT].translate(_FULLWIDTH)
         hits = self._hits(text)
         bare = expecting and len(_significant(text)) <= 8
@@ -263,7 +280,10 @@ class PlaceFinder:
                 note = s.note
                 if note is None and h.surface != d.name and s.kind == "county" and s.strength < SHORT:
                     note = f"{h.surface} → {d.name}"
-                cands.append(_Candidate(d, s.town, score, h, note, (h.start, h.end)))
+                used = tuple(
+                    (ch.surface, cs) for ch, cs in contexts if ch is not h and gz.contains(cs.code, d)
+                )
+                cands.append(_Candidate(d, s.town, score, h, note, (h.start, h.end), s.strength, used))
         return cands
 
     def _homophones(self, text, hits, contexts, cands, bare) -> list[_Candidate]:
@@ -301,7 +321,18 @@ class PlaceFinder:
             for code in codes:
                 d = gz.counties[code]
                 score = HOMOPHONE + CONTEXT_BONUS + ADJACENT_BONUS + _clause_cue(text, start, end)
-                out.append(_Candidate(d, None, score, None, f"homophone: {typed} → {d.name}", (start, end)))
+                out.append(
+                    _Candidate(
+                        d,
+                        None,
+                        score,
+                        None,
+                        f"homophone: {typed} → {d.name}",
+                        (start, end),
+                        HOMOPHONE,
+                        ((ch.surface, cs),),
+                    )
+                )
         if not cands and not out and bare:
             # A bare answer to "which county?": national look-up; several matches come back as candidates.
             body = _significant(text)
@@ -344,9 +375,9 @@ class PlaceFinder:
                 return (i, i + length), set(codes) if index.get(key) else {c for c in codes}, window
         return None
 
-    def _decide(self, cands: list[_Candidate]) -> PlaceMatch:
+    def _decide(self, cands: list[_Candidate]) -> tuple[PlaceMatch, Reading | None]:
         if not cands:
-            return PlaceMatch()
+            return PlaceMatch(), None
         best: dict[tuple[str, str | None], _Candidate] = {}
         for c in cands:
             if c.key not in best or c.score > best[c.key].score:
@@ -360,11 +391,12 @@ class PlaceFinder:
         top = [c for c in ranked if ranked[0].score - c.score < TIE]
         if len(top) == 1:
             c = top[0]
-            return PlaceMatch(place=c.division.place(c.town), note=c.note, span=c.span)
+            reading = Reading(
+                c.division, c.town, c.hit.surface if c.hit else None, c.strength, c.context, c.note
+            )
+            return PlaceMatch(place=c.division.place(c.town), note=c.note, span=c.span), reading
         places = tuple(dict.fromkeys(c.division.place(c.town) for c in sorted(top, key=lambda c: c.key)))
-        if len(places) == 1:
-            return PlaceMatch(place=places[0], note=top[0].note, span=top[0].span)
-        return PlaceMatch(candidates=places, note="ambiguous: " + "、".join(p.label for p in places))
+        return PlaceMatch(candidates=places, note="ambiguous: " + "、".join(p.label for p in places)), None
 
 
 def _strip_suffix(name: str) -> str:
