@@ -7,8 +7,8 @@ Public API (used by the store, the engine and the channels):
   Pass normalised values (``normalise_phone``) so "138 1234 5678" and "+8613812345678" hash alike.
 - ``mask_phone("13812345678") -> "138****5678"``; ``mask_text(text)`` masks every phone-like number.
 - ``install_log_masking()``: every log record created afterwards has phone-like numbers masked.
-- ``EncryptedString`` / ``EncryptedText``: SQLAlchemy column types; attributes hold plaintext, the
-  database holds ciphertext.
+- ``EncryptedString`` / ``EncryptedText`` / ``EncryptedJSON``: SQLAlchemy column types; attributes hold
+  plaintext, the database holds ciphertext.
 - ``erase_customer(session, customer)``: wipes personal data, keeps anonymous ticket statistics.
 
 The master secret comes from ``REPAIRBOT_SECRET_KEY`` (base64 of at least 32 bytes). Without it, the
@@ -22,6 +22,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import json
 import logging
 import os
 import re
@@ -253,11 +254,29 @@ class EncryptedText(EncryptedString):
     cache_ok = True
 
 
+class EncryptedJSON(TypeDecorator[Any]):
+    """A JSON value stored encrypted: for documents that may hold personal data (dialog state).
+
+    Not queryable in SQL by design; assign a new value to change it (in-place mutation is not tracked).
+    """
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> bytes | None:
+        if value is None:
+            return None
+        return encrypt(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+
+    def process_result_value(self, value: bytes | None, dialect: Any) -> Any:
+        return None if value is None else json.loads(decrypt(value))
+
+
 def erase_customer(session: Session, customer: Customer, *, actor: str = "customer") -> None:
     """Wipe a customer's personal data; keep anonymous ticket statistics.
 
-    Clears the customer's phone, name, address and lookup hash, the text of every message in their
-    conversations and their free-text survey answers. Tickets keep brand, product, fault, region
+    Clears the customer's phone, name, address and lookup hash, the text of every message and the
+    dialog state of their conversations, and their free-text survey answers. Tickets keep brand, product, fault, region
     (adcode), status and timestamps, which carry no personal data. Writes an ``AuditLog`` row naming
     the customer id only. The caller commits.
     """
@@ -281,6 +300,12 @@ def erase_customer(session: Session, customer: Customer, *, actor: str = "custom
     )
     erased_messages = 0
     if conversation_ids:
+        session.execute(
+            update(Conversation)
+            .where(Conversation.id.in_(conversation_ids))
+            .values(state={}, expecting=None)
+            .execution_options(synchronize_session=False)
+        )
         erased_messages = session.execute(
             update(Message)
             .where(Message.conversation_id.in_(conversation_ids))

@@ -72,7 +72,12 @@ def test_personal_data_is_encrypted_at_rest(store):
         conv = lock_conversation(s, "telegram", "42")
         s.add(Message(conversation=conv, direction="in", text="我在温县黄河路8号，电话13812345678"))
         customer_id = customer.id
+    with store.session() as s:
+        conv = lock_conversation(s, "telegram", "42")
+        conv.state = {"phone": "13812345678", "place": {"county": "温县"}}
     with store.engine.connect() as conn:
+        raw_state = conn.execute(text("SELECT state FROM conversation")).scalar_one()
+        assert b"13812345678" not in bytes(raw_state) and "温县".encode() not in bytes(raw_state)
         phone, name, address, phone_hash = conn.execute(
             text("SELECT phone, name, address, phone_hash FROM customer WHERE id = :id"), {"id": customer_id}
         ).one()
@@ -110,6 +115,7 @@ def test_erasure_wipes_personal_data_and_keeps_statistics(store):
         customer = _customer(s)
         conv = lock_conversation(s, "web", "u-erase")
         conv.customer = customer
+        conv.state = {"stage": "booked", "phone": "13812345678"}
         ticket = Ticket(customer=customer, conversation=conv, status="booked", brand="旗电佳", product="lock",
                         fault="fingerprint_fail", adcode="441900", town="茶山镇", covered=True)
         s.add(ticket)
@@ -128,6 +134,7 @@ def test_erasure_wipes_personal_data_and_keeps_statistics(store):
             "旗电佳", "lock", "fingerprint_fail", "441900", "booked")
         message = s.scalars(select(Message)).one()
         assert message.text is None and message.erased
+        assert s.scalars(select(Conversation)).one().state == {}
         answer = s.scalars(select(SurveyAnswer)).one()
         assert answer.score == 4 and answer.comment is None
         audit = s.scalars(select(AuditLog).where(AuditLog.action == "customer.erase")).one()

@@ -6,8 +6,8 @@ Portable to SQLite and PostgreSQL: JSON columns, timezone-aware datetimes stored
 migrations can refer to them on both backends. The single Alembic migration in
 ``bot/store/migrations/versions`` creates exactly this schema (a test compares the two).
 
-Personal data: ``Customer.phone/name/address``, ``Technician.phone``, ``Message.text`` and
-``SurveyAnswer.comment`` are encrypted; ``Customer.phone_hash`` (keyed HMAC of the normalised phone)
+Personal data: ``Customer.phone/name/address``, ``Technician.phone``, ``Message.text``,
+``Conversation.state`` and ``SurveyAnswer.comment`` are encrypted; ``Customer.phone_hash`` (keyed HMAC of the normalised phone)
 finds a customer by phone.
 
 Status vocabularies are the tuples below; CHECK constraints keep the database honest.
@@ -34,7 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from bot.privacy import EncryptedString, EncryptedText
+from bot.privacy import EncryptedJSON, EncryptedString, EncryptedText
 from bot.store.types import UTCDateTime, utcnow
 
 TICKET_STATUSES = ("collecting", "out_of_area", "escalated", "booked", "visited", "closed", "cancelled")
@@ -94,7 +94,7 @@ class Operator(Base):
 class Conversation(Base):
     """One chat on one channel. The engine locks this row per message (``db.lock_conversation``).
 
-    ``state`` is the dialog's JSON state, ``expecting`` the slot the bot last asked for, and
+    ``state`` is the dialog's JSON state (encrypted: it holds the phone and place), ``expecting`` the slot the bot last asked for, and
     ``operator_id`` the operator holding the chat (None while the bot answers).
     """
 
@@ -105,7 +105,7 @@ class Conversation(Base):
     channel: Mapped[str] = mapped_column(String(16))
     chat_id: Mapped[str] = mapped_column(String(128))
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id", ondelete="SET NULL"), index=True)
-    state: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    state: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON(), default=dict)
     expecting: Mapped[str | None] = mapped_column(String(16))
     operator_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id", ondelete="SET NULL"))
     held_at: Mapped[datetime | None]

@@ -88,7 +88,7 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(length=16), nullable=False),
         sa.Column("chat_id", sa.String(length=128), nullable=False),
         sa.Column("customer_id", sa.Integer(), nullable=True),
-        sa.Column("state", sa.JSON(), nullable=False),
+        sa.Column("state", sa.LargeBinary(), nullable=False),
         sa.Column("expecting", sa.String(length=16), nullable=True),
         sa.Column("operator_id", sa.Integer(), nullable=True),
         sa.Column("held_at", sa.DateTime(timezone=True), nullable=True),
