@@ -71,18 +71,21 @@ class Engine:
 
         reading = self.rasa.classify(norm) if self.rasa is not None and norm else None
         if reading is not None:
-            intent, confidence = reading.intent, reading.confidence
-            fault = self.faults.most_specific(set(reading.faults)) if reading.faults else None
-            fault = fault or self.faults.read(norm, expecting=expecting == "fault")
+            intent, confidence, recognised = reading.intent, reading.confidence, True
+            rasa_fault = self.faults.most_specific(set(reading.faults)) if reading.faults else None
         else:
             guess = self.classifier.classify(norm)
-            intent, confidence = guess.intent, guess.confidence
-            fault = self.faults.read(norm, expecting=expecting == "fault")
+            intent, confidence, recognised = guess.intent, guess.confidence, guess.recognised
+            rasa_fault = None
+        may_guess = expecting == "fault" or intent not in intents.NO_FAULT_GUESS
+        fault = rasa_fault or self.faults.read(norm, expecting=expecting == "fault", guess=may_guess)
 
         other_slots = bool(
             brand or place or candidates or phone.phone or when or (phone.invalid and expecting == "phone")
         )
-        intent = intents.adjust(intent, fault=fault, product=product, other_slots=other_slots)
+        intent = intents.adjust(
+            intent, fault=fault, product=product, other_slots=other_slots, recognised=recognised
+        )
         if (
             fault is None
             and expecting == "fault"

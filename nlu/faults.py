@@ -90,15 +90,18 @@ class FaultReader:
             )
         ]
 
-    def read(self, text: str, *, expecting: bool = False) -> str | None:
-        """The fault named in ``text``; ``expecting`` lowers the bar for a bare answer."""
+    def read(self, text: str, *, expecting: bool = False, guess: bool = True) -> str | None:
+        """The fault named in ``text``; ``expecting`` lowers the bar for a bare answer; ``guess=False``
+        reports only faults named by a phrase (no classifier guess)."""
         hits = self.hits(text)
         if hits:
             return self.most_specific({h.code for h in hits})
-        guess = self._classifier.predict(text)
+        if not guess:
+            return None
+        prediction = self._classifier.predict(text)
         threshold = CLASSIFIER_THRESHOLD * (0.7 if expecting else 1.0)
-        if guess and guess.label != NO_FAULT and guess.probability >= threshold:
-            return guess.label
+        if prediction and prediction.label != NO_FAULT and prediction.probability >= threshold:
+            return prediction.label
         return None
 
 

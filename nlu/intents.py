@@ -22,10 +22,15 @@ MIN_PROBABILITY = 0.45
 
 @dataclass(frozen=True, slots=True)
 class IntentGuess:
-    """The classifier's reading before slot-based adjustments."""
+    """The classifier's reading before slot-based adjustments.
+
+    ``recognised`` is false when the model barely knows the text and out_of_scope is its fallback
+    rather than its reading (then a slot in the message says more than the model does).
+    """
 
     intent: str
     confidence: float
+    recognised: bool = True
 
 
 class IntentClassifier:
@@ -39,19 +44,33 @@ class IntentClassifier:
         """The most likely intent, or out_of_scope when the model does not recognise the text."""
         guess = self._model.predict(text)
         if guess is None:
-            return IntentGuess("out_of_scope", 0.0)
+            return IntentGuess("out_of_scope", 0.0, recognised=False)
         if self._model.known_fraction(text) < MIN_KNOWN or guess.probability < MIN_PROBABILITY:
-            return IntentGuess("out_of_scope", round(1.0 - guess.probability, 3))
+            return IntentGuess("out_of_scope", round(1.0 - guess.probability, 3), recognised=False)
         return IntentGuess(guess.label, round(guess.probability, 3))
 
 
-def adjust(intent: str, *, fault: str | None, product: str | None, other_slots: bool) -> str:
-    """Apply the slot rules: a named fault/product makes a social message a fault report; an
-    otherwise unrecognised message that carries a slot (place, phone, brand, time) is an answer
-    within the report."""
-    if intent in SOCIAL and (fault or product):
+# Intents after which an unmatched message is not described as a fault by guesswork: the customer is
+# cancelling, thanking, confirming … and any fault words there are named explicitly if at all.
+NO_FAULT_GUESS = frozenset({"cancel", "reschedule", "ask_progress", "thanks", "goodbye", "affirm", "deny", "ask_human"})
+
+
+def adjust(
+    intent: str, *, fault: str | None, product: str | None, other_slots: bool, recognised: bool = True
+) -> str:
+    """Apply the slot rules.
+
+    - a named fault turns a social message (greeting, thanks, yes/no …) into a fault report;
+    - so does a named product, except for a message the model confidently reads as out of scope
+      ("你们卖不卖保险柜" is a sales question, not a repair);
+    - an unrecognised message carrying a slot (place, phone, brand, time) is an answer within the
+      report ("温县", "13812345678").
+    """
+    if intent in SOCIAL and fault:
         return "report_fault"
-    if intent == "out_of_scope" and other_slots:
+    if intent in SOCIAL and product and (intent != "out_of_scope" or not recognised):
+        return "report_fault"
+    if intent == "out_of_scope" and other_slots and not recognised:
         return "report_fault"
     return intent
 

@@ -1,0 +1,222 @@
+"""The optional Rasa backend: fallback against a real (fake) HTTP server, and the real Rasa server.
+
+The fallback tests run a small HTTP server on a loopback socket that is slow, failing or not ready,
+so the client's real timeouts and error paths are exercised (no monkeypatching of httpx).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+import pytest
+
+from nlu.brands import default_matcher
+from nlu.engine import Engine, backend_settings, build_rasa_backend
+from nlu.faults import default_reader
+from nlu.intents import default_classifier
+from nlu.rasa_backend import RasaBackend
+
+
+class FakeRasa(ThreadingHTTPServer):
+    """Behaviour switches: ready (status), mode for /model/parse: ok | slow | error | garbage."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.ready = True
+        self.mode = "ok"
+        self.parse_calls = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: FakeRasa
+
+    def log_message(self, *args: object) -> None:  # keep test output clean
+        pass
+
+    def _send(self, code: int, body: bytes) -> None:
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        if self.path.startswith("/status") and self.server.ready:
+            self._send(200, b'{"model_file": "fake.tar.gz", "num_active_training_jobs": 0}')
+        else:
+            self._send(503, b"{}")
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        text = json.loads(self.rfile.read(length) or b"{}").get("text", "")
+        self.server.parse_calls += 1
+        mode = self.server.mode
+        if mode == "slow":
+            time.sleep(1.5)
+        if mode == "error":
+            self._send(500, b'{"error": "boom"}')
+            return
+        if mode == "garbage":
+            self._send(200, b"not json at all")
+            return
+        answer = {
+            "text": text,
+            "intent": {"name": "complaint", "confidence": 0.91},
+            "entities": [
+                {"entity": "fault", "value": "cannot_open"},
+                {"entity": "fault", "value": "no_power"},
+            ],
+        }
+        self._send(200, json.dumps(answer).encode())
+
+
+@pytest.fixture
+def fake_rasa() -> Iterator[FakeRasa]:
+    server = FakeRasa()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def _engine(backend: RasaBackend | None) -> Engine:
+    return Engine(brands=default_matcher(), faults=default_reader(), classifier=default_classifier(), rasa=backend)
+
+
+def _wait_ready(backend: RasaBackend, want: bool = True, limit: float = 5.0) -> None:
+    deadline = time.monotonic() + limit
+    while backend.ready is not want and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert backend.ready is want
+
+
+def test_rasa_answer_is_used_when_ready(fake_rasa: FakeRasa) -> None:
+    backend = RasaBackend(fake_rasa.url, timeout=0.5, poll_interval=0.05, retry_interval=0.05)
+    try:
+        backend.start()
+        _wait_ready(backend)
+        p = _engine(backend).parse("你好")
+        # Intent from Rasa; of its two fault entities the more specific cause wins.
+        assert (p.intent, p.fault) == ("complaint", "no_power")
+        assert fake_rasa.parse_calls == 1
+    finally:
+        backend.close()
+
+
+def test_not_ready_server_is_never_asked_to_parse(fake_rasa: FakeRasa) -> None:
+    fake_rasa.ready = False
+    backend = RasaBackend(fake_rasa.url, timeout=0.5, poll_interval=0.05, retry_interval=0.05)
+    try:
+        assert backend.check_status() is False
+        p = _engine(backend).parse("我要投诉你们")
+        assert p.intent == "complaint"  # from the in-process classifier
+        assert fake_rasa.parse_calls == 0
+    finally:
+        backend.close()
+
+
+@pytest.mark.parametrize("mode", ["slow", "error", "garbage"])
+def test_falls_back_on_timeout_error_or_garbage(fake_rasa: FakeRasa, mode: str) -> None:
+    fake_rasa.mode = mode
+    backend = RasaBackend(fake_rasa.url, timeout=0.3, poll_interval=60, retry_interval=60)
+    try:
+        assert backend.check_status() is True
+        started = time.monotonic()
+        p = _engine(backend).parse("旗电佳门锁没电了")
+        elapsed = time.monotonic() - started
+        assert (p.intent, p.fault, p.brand) == ("report_fault", "no_power", "旗电佳")
+        assert fake_rasa.parse_calls == 1
+        assert elapsed < 1.4  # bounded by the client timeout, not by the slow server
+        assert backend.ready is False  # marked down until /status answers again
+        # While down, later messages do not wait on the server at all.
+        _engine(backend).parse("谢谢")
+        assert fake_rasa.parse_calls == 1
+    finally:
+        backend.close()
+
+
+def test_poller_brings_the_backend_back(fake_rasa: FakeRasa) -> None:
+    fake_rasa.ready = False
+    backend = RasaBackend(fake_rasa.url, timeout=0.3, poll_interval=0.05, retry_interval=0.05)
+    try:
+        backend.start()
+        time.sleep(0.15)
+        assert backend.ready is False
+        fake_rasa.ready = True
+        _wait_ready(backend)
+    finally:
+        backend.close()
+
+
+def test_nothing_listening_falls_back() -> None:
+    backend = RasaBackend("http://127.0.0.1:9", timeout=0.2, poll_interval=60, retry_interval=60)
+    try:
+        assert backend.check_status() is False
+        assert _engine(backend).parse("不修了，取消").intent == "cancel"
+    finally:
+        backend.close()
+
+
+def test_backend_chosen_by_config_and_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("REPAIRBOT_NLU_BACKEND", raising=False)
+    assert build_rasa_backend(backend_settings({"nlu": {"backend": "default"}})) is None
+    monkeypatch.setenv("REPAIRBOT_NLU_BACKEND", "rasa")
+    monkeypatch.setenv("REPAIRBOT_RASA_URL", "http://127.0.0.1:9")
+    settings = backend_settings({"nlu": {"backend": "default", "rasa_timeout_s": 0.5}})
+    backend = build_rasa_backend(settings)
+    try:
+        assert backend is not None and backend.url == "http://127.0.0.1:9" and backend.timeout == 0.5
+    finally:
+        backend.close()
+
+
+def _real_rasa_url() -> str:
+    return backend_settings()["rasa_url"]
+
+
+def _real_rasa_ready() -> bool:
+    try:
+        r = httpx.get(_real_rasa_url() + "/status", timeout=1.0)
+        return r.status_code == 200 and bool(r.json().get("model_file"))
+    except (httpx.HTTPError, ValueError):
+        return False
+
+
+@pytest.mark.rasa
+def test_real_rasa_server() -> None:
+    """Against `make rasa` (model trained from nlu/data); skipped when no server answers."""
+    if not _real_rasa_ready():
+        pytest.skip(f"no Rasa server with a model at {_real_rasa_url()}")
+    backend = RasaBackend(_real_rasa_url(), timeout=0.9, poll_interval=60)
+    try:
+        assert backend.check_status() is True
+        engine = _engine(backend)
+        cases = {
+            "我要投诉你们的师傅": "complaint",
+            "帮我转人工客服": "ask_human",
+            "丹斯提尼保险柜打不开了": "report_fault",
+            "谢谢你们": "thanks",
+        }
+        for text, intent in cases.items():
+            reading = backend.classify(text)
+            assert reading is not None, text
+            assert reading.intent == intent, (text, reading)
+        p = engine.parse("旗电佳门锁没电了，周六上午来，电话13812345678")
+        assert (p.intent, p.fault, p.brand, p.product, p.phone) == (
+            "report_fault", "no_power", "旗电佳", "lock", "13812345678"
+        )
+        assert p.when is not None
+    finally:
+        backend.close()
