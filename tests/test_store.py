@@ -178,6 +178,21 @@ def _run_threads(count: int, target) -> list:
     return results
 
 
+def test_forget_processed_before(store):
+    from bot.store.db import forget_processed_before
+    from bot.store.models import ProcessedMessage
+
+    with store.session() as s:
+        seen_message(s, "telegram", "old")
+        s.get(ProcessedMessage, ("telegram", "old")).at = datetime.now(UTC) - timedelta(days=30)
+        seen_message(s, "telegram", "new")
+    with store.session() as s:
+        assert forget_processed_before(s, datetime.now(UTC) - timedelta(days=7)) == 1
+    with store.session() as s:
+        assert seen_message(s, "telegram", "new") is True
+        assert seen_message(s, "telegram", "old") is False
+
+
 def test_seen_message_under_concurrency(store):
     def deliver(_i: int) -> bool:
         with store.session() as s:

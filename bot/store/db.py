@@ -15,7 +15,8 @@ Public API:
 - ``seen_message(session, channel, message_id) -> bool``: records the id; True when it was already
   recorded (a duplicate delivery). Backed by the primary key, so concurrent deliveries of the same id
   see exactly one False. Recorded in the caller's transaction: if handling fails and rolls back, a
-  retry is processed again.
+  retry is processed again. ``forget_processed_before(session, cutoff)`` prunes old ids (channels
+  retry for minutes to hours, never for weeks).
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, inspect, select
+from sqlalchemy import Engine, create_engine, delete, event, func, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -188,3 +190,11 @@ def seen_message(session: Session, channel: str, message_id: str) -> bool:
         .returning(ProcessedMessage.message_id)
     ).first()
     return inserted is None
+
+
+def forget_processed_before(session: Session, cutoff: datetime) -> int:
+    """Delete de-duplication records older than ``cutoff``; returns how many were removed."""
+    result = session.execute(
+        delete(ProcessedMessage).where(ProcessedMessage.at < cutoff).execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
