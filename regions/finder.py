@@ -153,6 +153,10 @@ class PlaceFinder:
             senses[d.name].append(Sense("county", d.adcode, FULL))
             if len(d.short) >= 2 and d.short != d.name and d.short not in area_names:
                 senses[d.short].append(Sense("county", d.adcode, SHORT))
+        self._weak = gz.weak_names | {alias for alias, _code, weak, _note in gz.county_aliases if weak}
+        for alias, code, _weak, note in gz.county_aliases:
+            if code in gz.counties:
+                senses[alias].append(Sense("county", code, SHORT, note=f"{alias} = {note}"))
         for d in gz.subareas:
             note = f"{d.name}: {d.note}"
             senses[d.name].append(Sense("town", d.adcode, FULL, town=d.name, note=note))
@@ -174,6 +178,8 @@ class PlaceFinder:
                 senses[t.name].append(Sense("town", host, FULL, town=t.name))
                 if len(t.short) >= 2 and t.short != t.name:
                     senses[t.short].append(Sense("town", host, TOWN_SHORT, town=t.name))
+        for surface in gz.blocked_names:
+            senses[surface] = []  # wins the longest match and means nothing: 雄安新区 is not 安新县
         self.senses = {k: tuple(v) for k, v in senses.items()}
         self.automaton = ahocorasick.Automaton()
         for surface, ss in self.senses.items():
@@ -299,49 +305,42 @@ class PlaceFinder:
             agreeing = [c for c in cands if c.hit is not ch and gz.contains(cs.code, c.division)]
             if any(c.town is None or c.division.kind == COUNTYLESS for c in agreeing):
                 continue
+            nested = [h for h in hits if h.start >= ch.end and _gap_ok(text, ch.end, h.start)]
+            if nested and any(
+                s.kind in ("province", "prefecture") and _inside(gz, s.code, cs.code)
+                for s in nested[0].senses
+            ):
+                continue  # 湖南长沙: the next name is a place inside this one, not a typo
+            if nested and not nested[0].senses:
+                continue  # a blocked phrase (市中心, 开发区) follows
             found = self._pinyin_after(text, ch.end, self.pinyin_in.get(cs.code, {}))
             if found is None:
                 continue
             (start, end), codes, typed = found
             towns = [c for c in codes if not c.isdigit()]
+            used = ((ch.surface, cs),)
             if towns and gz.counties.get(cs.code):
                 host = gz.counties[cs.code]
                 for t in towns:
-                    out.append(
-                        _Candidate(
-                            host,
-                            t,
-                            HOMOPHONE + CONTEXT_BONUS + ADJACENT_BONUS,
-                            None,
-                            f"homophone: {typed} → {t}",
-                            (start, end),
-                        )
-                    )
+                    note = f"homophone: {typed} → {t}"
+                    score = HOMOPHONE + CONTEXT_BONUS + ADJACENT_BONUS
+                    out.append(_Candidate(host, t, score, None, note, (start, end), HOMOPHONE, used))
                 continue
             for code in codes:
                 d = gz.counties[code]
-                score = HOMOPHONE + CONTEXT_BONUS + ADJACENT_BONUS + _clause_cue(text, start, end)
-                out.append(
-                    _Candidate(
-                        d,
-                        None,
-                        score,
-                        None,
-                        f"homophone: {typed} → {d.name}",
-                        (start, end),
-                        HOMOPHONE,
-                        ((ch.surface, cs),),
-                    )
-                )
+                exact = typed in (d.name, d.short)  # 北京朝阳: 朝阳 is also a prefecture elsewhere
+                strength = SHORT if exact else HOMOPHONE
+                note = f"{typed} → {d.name}" if exact else f"homophone: {typed} → {d.name}"
+                score = strength + CONTEXT_BONUS + ADJACENT_BONUS + _clause_cue(text, start, end)
+                out.append(_Candidate(d, None, score, None, note, (start, end), strength, used))
         if not cands and not out and bare:
             # A bare answer to "which county?": national look-up; several matches come back as candidates.
             body = _significant(text)
             for key in (typed_key(body),):
                 for code in self.pinyin_all.get(key, ()):
                     d = gz.counties[code]
-                    out.append(
-                        _Candidate(d, None, HOMOPHONE, None, f"homophone: {body} → {d.name}", (0, len(text)))
-                    )
+                    note = f"homophone: {body} → {d.name}"
+                    out.append(_Candidate(d, None, HOMOPHONE, None, note, (0, len(text)), HOMOPHONE))
         elif not cands and not out:
             # Unique strong match: a three-plus-character county name typed by sound (无中区 → 吴中区).
             for m in re.finditer(r"[\u4e00-\u9fff]{2,4}?[县区市旗]", text):
@@ -350,11 +349,8 @@ class PlaceFinder:
                     codes = self.pinyin_all.get(typed_key(window), set())
                     if len(codes) == 1:
                         d = gz.counties[next(iter(codes))]
-                        out.append(
-                            _Candidate(
-                                d, None, HOMOPHONE, None, f"homophone: {window} → {d.name}", (i, m.end())
-                            )
-                        )
+                        note = f"homophone: {window} → {d.name}"
+                        out.append(_Candidate(d, None, HOMOPHONE, None, note, (i, m.end()), HOMOPHONE))
                         break
         return out
 
@@ -404,6 +400,18 @@ def _strip_suffix(name: str) -> str:
         if name.endswith(suf) and len(name) - len(suf) >= 2:
             return name[: -len(suf)]
     return name
+
+
+def _gap_ok(text: str, end: int, start: int) -> bool:
+    return bool(GAP_FILLER.match(text[end:start]))
+
+
+def _inside(gz: Gazetteer, inner: str, outer: str) -> bool:
+    """Is area ``inner`` (province/prefecture/county code) inside ``outer`` (and not the same)?"""
+    if inner == outer:
+        return False
+    d = gz.counties.get(inner) or gz.prefectures.get(inner)
+    return d is not None and outer in (d.province_code, d.prefecture_code)
 
 
 def _adjacent(text: str, before: _Hit, after: _Hit) -> bool:

@@ -102,10 +102,19 @@ def audit_report() -> dict[str, Any]:
             "cases": [
                 {"raw": e.raw, "status": e.status, "place": _label(e), "reason": e.note}
                 for e in area.entries
-                if e.status != RESOLVED or (e.note and "listed" not in e.note)
+                if e.status != RESOLVED or _non_trivial(e.note)
             ],
         }
     return report
+
+
+def _non_trivial(note: str | None) -> bool:
+    """A note worth showing in the audit (repeats alone are only counted)."""
+    parts = [p for p in (note or "").split("; ") if p]
+    return any(
+        not (p.startswith("listed ") and p.endswith(" times")) and not p.startswith("same place as")
+        for p in parts
+    )
 
 
 def _label(e: Any) -> str | None:
@@ -116,6 +125,13 @@ def _label(e: Any) -> str | None:
 
 
 def run_audit(args: Any) -> int:
+    try:
+        return _print_audit(args)
+    except BrokenPipeError:  # `repairbot regions audit | head`
+        return 0
+
+
+def _print_audit(args: Any) -> int:
     report = audit_report()
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))

@@ -253,7 +253,8 @@ def main() -> int:
         if (pref_name, u.name) in abolished_names:
             report.append(f"skip {code} {u.name}: abolished per change log")
             continue
-        kind = "special" if (code[4] == "7" or code in SPECIAL_CODES) else "gbt"
+        zone = any(w in u.name for w in ("开发区", "新区", "园区", "示范区", "管理区", "实验区"))
+        kind = "special" if (is_special or zone) else "gbt"
         d = make_county(code, u.name, u.short, kind)
         if kind == "special":
             ok = len(u.short) >= 3 and u.name.startswith(u.short) and u.short not in GENERIC_SPECIAL_SHORTS
@@ -515,6 +516,13 @@ def main() -> int:
 
     write_outputs(out, provinces, prefectures, counties, change_rows, prefecture_aliases, town_rows)
     _write_tsv(out / "weak_names.tsv", ("surface",), [(w,) for w in weak])
+    _write_tsv(out / "blocked_names.tsv", ("surface",), sorted({(row[1],) for row in curated if row[0] == "block"}))
+    county_aliases = [(row[1], row[2], "1" if row[3] == "1" else "", row[7]) for row in curated if row[0] == "county_alias"]
+    for alias, code, _weak, _note in county_aliases:
+        if code not in counties:
+            print(f"ERROR: county alias {alias} → unknown code {code}", file=sys.stderr)
+            return 1
+    _write_tsv(out / "county_aliases.tsv", ("alias", "adcode", "weak", "note"), sorted(county_aliases))
     gbt = sum(1 for d in counties.values() if d.kind == "gbt")
     print(
         f"provinces={len(provinces)} prefectures={len(prefectures)} county-level={gbt} "
