@@ -121,7 +121,7 @@ class EffectApplier:
         from bot.booking import book
 
         offer = self._slot_offer(effect.offer.ref)
-        if book(self.session, self._current(), offer, config=self.config) is None:
+        if book(self.session, self._current(), offer, config=self.config, now=self.now) is None:
             raise SlotUnavailable(effect.offer.ref)
 
     def _Reschedule(self, effect: Reschedule) -> None:  # noqa: N802
@@ -133,10 +133,10 @@ class EffectApplier:
         if current is None:
             from bot.booking import book
 
-            if book(self.session, ticket, offer, config=self.config) is None:
+            if book(self.session, ticket, offer, config=self.config, now=self.now) is None:
                 raise SlotUnavailable(effect.offer.ref)
             return
-        if reschedule(self.session, current, offer, config=self.config) is None:
+        if reschedule(self.session, current, offer, config=self.config, now=self.now) is None:
             raise SlotUnavailable(effect.offer.ref)
 
     def _CancelBooking(self, effect: CancelBooking) -> None:  # noqa: N802

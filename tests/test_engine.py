@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 
+from engine_helpers import ChatUser, make_engine
 from sqlalchemy import func, select
 
 from bot.engine import Engine
@@ -13,7 +14,6 @@ from bot.messages import InboundMessage
 from bot.store.db import lock_conversation
 from bot.store.models import Conversation, Message, Operator
 from dialogs import ConversationState
-from engine_helpers import ChatUser, make_engine
 
 
 def _count(store, direction: str) -> int:

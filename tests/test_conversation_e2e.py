@@ -1,0 +1,212 @@
+"""Scripted conversations through the real engine, the real NLU, the real gazetteer and a real database
+(SQLite and PostgreSQL): what a customer types, what the bot answers, what the ticket becomes."""
+
+from __future__ import annotations
+
+from engine_helpers import ChatUser, make_engine
+from sqlalchemy import select, text
+
+from bot.store.models import Booking, Customer, Message, Slot, Ticket
+
+ALL_IN_ONE = "我在焦作温县，丹斯提尼保险柜密码忘了，电话13812345678"
+
+
+def booked_chat(store) -> ChatUser:
+    chat = ChatUser(make_engine(store))
+    chat.say(ALL_IN_ONE)
+    chat.press(0)
+    assert chat.ticket["status"] == "booked", chat.text()
+    return chat
+
+
+def test_all_in_one_first_message_is_booked_in_two_customer_turns(store) -> None:
+    chat = ChatUser(make_engine(store))
+    first = chat.say(ALL_IN_ONE)
+    assert len(first.replies) == 1, "the first reply is the summary with offers: no needless questions"
+    assert "丹斯提尼保险柜" in chat.text() and "温县" in chat.text() and "138****5678" in chat.text()
+    offers = [b for b in chat.buttons() if b["value"].startswith("预约")]
+    assert len(offers) == 3
+    assert chat.ticket == {
+        "id": chat.ticket["id"], "status": "collecting", "brand": "丹斯提尼", "product": "safe",
+        "fault": "forgot_password", "adcode": "410825", "town": None, "covered": True,
+        "phone_masked": "138****5678", "slot": None,
+    }
+    chat.press(0)
+    assert "预约成功" in chat.text() and "138****5678" in chat.text()
+    ticket = chat.ticket
+    assert ticket["status"] == "booked"
+    assert ticket["slot"]["technician"] in chat.text() and ticket["slot"]["start"].endswith("+08:00")
+    assert offers[0]["label"].split(" ")[1].split("-")[0] == ticket["slot"]["start"][11:16]
+    with store.session() as s:
+        assert s.scalar(select(Booking.status)) == "confirmed"
+        # Phone numbers and message texts are encrypted at rest.
+        raw_phone = s.execute(text("SELECT phone FROM customer")).scalar_one()
+        assert b"13812345678" not in bytes(raw_phone)
+        raw_texts = [bytes(r) for r in s.execute(text("SELECT text FROM message")).scalars()]
+        assert len(raw_texts) == 4 and not any(b"13812345678" in r for r in raw_texts)
+        assert s.scalar(select(Customer.phone)) == "13812345678"
+
+
+def test_piecemeal_information_is_asked_for_one_thing_at_a_time(store) -> None:
+    chat = ChatUser(make_engine(store))
+    chat.say("你好")
+    assert "品牌" in chat.text() and chat.ticket is None
+    chat.say("保险柜打不开了")
+    assert "什么品牌" in chat.text() and any(b["label"] == "丹斯提尼" for b in chat.buttons())
+    assert chat.ticket["status"] == "collecting" and chat.ticket["product"] == "safe"
+    chat.press("丹斯提尼")
+    assert "哪个区县" in chat.text()
+    chat.say("焦作温县")
+    assert "手机号" in chat.text()
+    chat.say("13812345678")
+    assert "已为您登记" in chat.text() and len(chat.buttons()) == 4
+    assert chat.ticket["adcode"] == "410825" and chat.ticket["fault"] == "cannot_open"
+
+
+def test_ambiguous_district_offers_the_candidates_as_buttons(store) -> None:
+    chat = ChatUser(make_engine(store))
+    chat.say("鼓楼区，丹斯提尼保险柜打不开")
+    labels = [b["label"] for b in chat.buttons()]
+    assert "河南省开封市鼓楼区" in labels and "福建省福州市鼓楼区" in labels
+    assert chat.ticket["adcode"] is None
+    chat.press("开封")
+    assert chat.ticket["adcode"] == "410204" and "手机号" in chat.text()
+
+
+def test_dongguan_needs_a_town_and_offers_town_buttons(store) -> None:
+    chat = ChatUser(make_engine(store))
+    chat.say("东莞，丹斯提尼保险柜忘记密码了，13812345678")
+    assert "镇" in chat.text()
+    labels = [b["label"] for b in chat.buttons()]
+    assert "虎门镇" in labels
+    chat.press("虎门镇")
+    assert chat.ticket["town"] == "虎门镇" and chat.ticket["covered"] is True
+    assert "已为您登记" in chat.text() and "东莞市虎门镇" in chat.text()
+
+
+def test_out_of_area_is_said_honestly_offers_a_human_and_never_books(store) -> None:
+    chat = ChatUser(make_engine(store))
+    chat.say("西藏拉萨城关区，丹斯提尼保险柜打不开，13812345678")
+    assert "没有服务网点" in chat.text()
+    assert [b["label"] for b in chat.buttons()] == ["转人工客服"]
+    assert chat.ticket["status"] == "out_of_area" and chat.ticket["covered"] is False
+    chat.say("那怎么办，我就想修好它")
+    assert chat.ticket["status"] == "escalated" and "人工" in chat.text()
+    with store.session() as s:
+        assert s.scalar(select(Booking.id)) is None
+        assert s.scalar(select(Ticket.escalation_reason)) == "out_of_area_insisted"
+
+
+def test_unsupported_brand_is_declined_with_a_human_offered(store) -> None:
+    chat = ChatUser(make_engine(store))
+    chat.say("得力保险柜打不开了，焦作温县")
+    assert "得力" in chat.text() and "丹斯提尼" in chat.text()
+    assert chat.ticket["status"] == "out_of_area" and chat.ticket["brand"] == "得力"
+    chat.press("转人工")
+    assert chat.ticket["status"] == "escalated"
+
+
+def test_invalid_phone_gets_an_explanation_and_a_second_chance(store) -> None:
+    chat = ChatUser(make_engine(store))
+    chat.say("焦作温县 丹斯提尼保险柜密码忘了")
+    assert "手机号" in chat.text()
+    chat.say("1381234")
+    assert "11 位" in chat.text() and chat.ticket["phone_masked"] is None
+    chat.say("13812345678")
+    assert chat.ticket["phone_masked"] == "138****5678" and "已为您登记" in chat.text()
+
+
+def test_correction_of_the_place_moves_the_ticket(store) -> None:
+    chat = ChatUser(make_engine(store))
+    chat.say("西藏拉萨城关区，丹斯提尼保险柜打不开，13812345678")
+    assert chat.ticket["status"] == "out_of_area"
+    chat.say("不对，是焦作温县")
+    assert chat.ticket["adcode"] == "410825" and chat.ticket["status"] == "collecting"
+    assert "温县" in chat.text() and len(chat.buttons()) == 4
+
+
+def test_reschedule_by_chat_moves_the_booking(store) -> None:
+    chat = booked_chat(store)
+    before = chat.ticket["slot"]
+    chat.say("能改个时间吗")
+    assert chat.buttons(), chat.text()
+    chat.press(0)
+    assert "改约成功" in chat.text()
+    after = chat.ticket["slot"]
+    assert after != before and chat.ticket["status"] == "booked"
+    with store.session() as s:
+        assert sorted(s.scalars(select(Booking.status))) == ["confirmed", "rescheduled"]
+        assert sum(s.scalars(select(Slot.booked))) == 1
+
+
+def test_cancel_by_chat_frees_the_slot(store) -> None:
+    chat = booked_chat(store)
+    chat.say("我要取消预约")
+    assert "确定要取消" in chat.text()
+    chat.press("确认取消")
+    assert "已为您取消" in chat.text()
+    assert chat.ticket["status"] == "cancelled" and chat.ticket["slot"] is None
+    with store.session() as s:
+        assert sum(s.scalars(select(Slot.booked))) == 0
+
+
+def test_complaint_hands_off_to_a_human(store) -> None:
+    chat = ChatUser(make_engine(store))
+    chat.say("焦作温县 丹斯提尼保险柜打不开")
+    chat.say("你们服务太差了，我要投诉")
+    assert chat.ticket["status"] == "escalated" and "人工" in chat.text()
+    with store.session() as s:
+        assert s.scalar(select(Ticket.escalation_reason)) == "complaint"
+
+
+def test_two_misunderstood_turns_hand_off(store) -> None:
+    chat = ChatUser(make_engine(store))
+    chat.say("丹斯提尼保险柜打不开")
+    chat.say("🙂🙂🙂")
+    assert chat.ticket["status"] == "collecting"
+    chat.say("%%%")
+    assert chat.ticket["status"] == "escalated"
+
+
+def test_delete_my_data_erases_personal_data_and_keeps_anonymous_stats(store) -> None:
+    chat = booked_chat(store)
+    chat.say("删除我的信息")
+    assert "确认删除" in [b["label"] for b in chat.buttons()]
+    chat.press("确认删除")
+    assert "已删除" in chat.text()
+    with store.session() as s:
+        customer = s.scalars(select(Customer)).one()
+        assert customer.phone is None and customer.phone_hash is None and customer.erased_at is not None
+        kept = [m for m in s.scalars(select(Message)) if m.text is not None]
+        assert all("138" not in m.text for m in kept)
+        assert all(m.direction == "out" for m in kept)  # only the farewell, said after erasure
+        ticket = s.scalars(select(Ticket)).one()
+        assert (ticket.brand, ticket.product, ticket.fault, ticket.adcode) == ("丹斯提尼", "safe", "forgot_password", "410825")
+        assert ticket.status == "cancelled" and sum(s.scalars(select(Slot.booked))) == 0
+
+
+def test_a_window_taken_meanwhile_gets_an_apology_and_fresh_offers(store) -> None:
+    engine = make_engine(store)
+    first, second = ChatUser(engine, "a"), ChatUser(engine, "b")
+    first.say(ALL_IN_ONE)
+    second.say(ALL_IN_ONE.replace("13812345678", "13912345678"))
+    assert first.buttons()[0]["value"] == second.buttons()[0]["value"]
+    first.press(0)
+    second.press(0)
+    assert "被其他客户约走" in second.text() and second.ticket["status"] == "collecting"
+    assert second.buttons()[0]["value"] != first.buttons()[0]["value"] if first.buttons() else True
+    second.press(0)
+    assert second.ticket["status"] == "booked" and second.ticket["slot"] != first.ticket["slot"]
+
+
+def test_progress_question_after_booking(store) -> None:
+    chat = booked_chat(store)
+    chat.say("师傅到哪了")
+    assert chat.ticket["slot"]["technician"] in chat.text() and "上门" in chat.text()
+
+
+def test_price_question_uses_the_price_list(store) -> None:
+    chat = ChatUser(make_engine(store))
+    chat.say("丹斯提尼保险柜忘记密码了")
+    chat.say("修一下多少钱")
+    assert "80–150元" in chat.text() and "上门费50元" in chat.text()

@@ -1,0 +1,164 @@
+"""The web chat over HTTP: the /api/chat contract, input validation, the page and the health check.
+
+Most tests go through httpx's ASGI transport; one runs uvicorn on a real socket.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import threading
+import time
+
+import httpx
+import pytest
+import uvicorn
+from engine_helpers import make_engine
+
+from bot.app import create_app
+from bot.channels.web import WEB_DIR
+
+TICKET_KEYS = {"id", "status", "brand", "product", "fault", "adcode", "town", "covered", "phone_masked", "slot"}
+
+
+@pytest.fixture
+def app(store):
+    return create_app(make_engine(store))
+
+
+@pytest.fixture
+async def client(app):
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
+        yield c
+
+
+def _shape_ok(data: dict) -> None:
+    assert set(data) == {"replies", "ticket"}
+    for reply in data["replies"]:
+        assert set(reply) == {"text", "buttons"} and isinstance(reply["text"], str)
+        for button in reply["buttons"]:
+            assert set(button) == {"label", "value"}
+    assert data["ticket"] is None or set(data["ticket"]) == TICKET_KEYS
+
+
+async def test_chat_contract_shape_and_ticket_lifecycle(client) -> None:
+    r = await client.post("/api/chat", json={"user": "w1", "text": "你好"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
+    data = r.json()
+    _shape_ok(data)
+    assert data["ticket"] is None and "报修" in data["replies"][0]["text"]
+    r = await client.post("/api/chat", json={"user": "w1", "text": "保险柜打不开了"})
+    data = r.json()
+    _shape_ok(data)
+    assert data["ticket"]["status"] == "collecting" and data["ticket"]["product"] == "safe"
+    values = [b["value"] for rep in data["replies"] for b in rep["buttons"]]
+    assert "丹斯提尼" in values
+    # Pressing a button = sending its value.
+    r = await client.post("/api/chat", json={"user": "w1", "text": "丹斯提尼"})
+    assert r.json()["ticket"]["brand"] == "丹斯提尼"
+
+
+async def test_all_in_one_booking_over_http(client) -> None:
+    r = await client.post("/api/chat", json={"user": "w2", "text": "我在焦作温县，丹斯提尼保险柜密码忘了，电话13812345678"})
+    data = r.json()
+    assert len(data["replies"]) == 1 and len(data["replies"][0]["buttons"]) == 4
+    value = data["replies"][0]["buttons"][0]["value"]
+    data = (await client.post("/api/chat", json={"user": "w2", "text": value})).json()
+    _shape_ok(data)
+    assert data["ticket"]["status"] == "booked" and data["ticket"]["slot"]["technician"]
+    assert data["ticket"]["phone_masked"] == "138****5678"
+
+
+async def test_users_are_separate_conversations(client) -> None:
+    await client.post("/api/chat", json={"user": "a", "text": "保险柜打不开了"})
+    data = (await client.post("/api/chat", json={"user": "b", "text": "你好"})).json()
+    assert data["ticket"] is None
+
+
+async def test_retry_with_the_same_message_id_is_not_processed_twice(client) -> None:
+    body = {"user": "w3", "text": "保险柜打不开了", "message_id": "client-1"}
+    first = (await client.post("/api/chat", json=body)).json()
+    second = (await client.post("/api/chat", json=body)).json()
+    assert first["replies"] and second["replies"] == [] and second["ticket"]["id"] == first["ticket"]["id"]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "fragment"),
+    [
+        (b"", 400, "empty body"),
+        (b"{not json", 400, "not valid"),
+        (b"[1, 2]", 400, "JSON object"),
+        (json.dumps({"text": "hi"}).encode(), 400, '"user"'),
+        (json.dumps({"user": "", "text": "hi"}).encode(), 400, '"user"'),
+        (json.dumps({"user": 5, "text": "hi"}).encode(), 400, '"user"'),
+        (json.dumps({"user": "x" * 200, "text": "hi"}).encode(), 400, '"user"'),
+        (json.dumps({"user": "u"}).encode(), 400, '"text"'),
+        (json.dumps({"user": "u", "text": ["a"]}).encode(), 400, '"text"'),
+        (b"\xff\xfe", 400, "UTF-8"),
+        (json.dumps({"user": "u", "text": "好" * 20001}, ensure_ascii=False).encode(), 413, '"text" longer'),
+        (b'{"user": "u", "text": "' + b"a" * 70000 + b'"}', 413, "larger than"),
+    ],
+)
+async def test_bad_requests_get_clear_errors(client, body: bytes, status: int, fragment: str) -> None:
+    r = await client.post("/api/chat", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == status
+    assert fragment in r.json()["error"]
+
+
+async def test_only_post_is_allowed_on_the_api(client) -> None:
+    assert (await client.get("/api/chat")).status_code == 405
+
+
+async def test_empty_text_is_answered_not_rejected(client) -> None:
+    r = await client.post("/api/chat", json={"user": "w4", "text": ""})
+    assert r.status_code == 200 and "没有收到文字内容" in r.json()["replies"][0]["text"]
+
+
+async def test_page_is_a_real_chat_without_external_assets(client) -> None:
+    r = await client.get("/")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    html = r.text
+    for needle in ('id="messages"', 'id="text"', 'id="send"', '/static/chat.js', '/static/chat.css', "报修"):
+        assert needle in html
+    js = (await client.get("/static/chat.js")).text
+    css = (await client.get("/static/chat.css")).text
+    assert "/api/chat" in js and "dataset.value" in js  # buttons send their value
+    for asset in (html, js, css):
+        assert not re.search(r"(src|href)=[\"']?(https?:)?//", asset), "no CDN or external asset"
+        assert "@import" not in asset
+    assert (await client.get("/static/nope.js")).status_code == 404
+    assert (await client.get("/static/../engine.py")).status_code == 404
+    assert (WEB_DIR / "index.html").exists()
+
+
+async def test_healthz_reports_the_database(client) -> None:
+    r = await client.get("/healthz")
+    assert r.status_code == 200 and r.json()["status"] == "ok"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_real_socket_round_trip(app) -> None:
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started:
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.05)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as c:
+            assert c.get("/healthz").json()["status"] == "ok"
+            data = c.post("/api/chat", json={"user": "sock", "text": "保险柜打不开了"}).json()
+            _shape_ok(data)
+            assert data["ticket"]["product"] == "safe"
+            assert "<html" in c.get("/").text
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
