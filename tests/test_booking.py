@@ -5,15 +5,18 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
 import bot.booking.search as search
-from bot.booking import book, cancel, find_slots, offer_from_ref, reschedule
+import regions
+from bot.booking import book, cancel, eligible_technicians, find_slots, offer_from_ref, reschedule
 from bot.booking.calendar import day_windows, is_working_day
 from bot.booking.settings import parse_settings
+from bot.config import load_config
 from bot.store.models import AuditLog, Booking, FollowUp, Slot, Technician, Ticket
 from bot.technicians import TechnicianConfigError, parse_technicians, sync_from_config
 from nlu.types import When
@@ -334,9 +337,6 @@ def test_bad_technician_entries_are_named(change, message):
 # -- the demo roster in config.yml, with the gazetteer's real distances ---------------------------------
 
 def test_demo_roster_loads_and_every_base_has_coordinates(store):
-    import regions
-    from bot.config import load_config
-
     config = load_config()
     with store.session() as s:
         report = sync_from_config(s, config)
@@ -348,8 +348,6 @@ def test_demo_roster_loads_and_every_base_has_coordinates(store):
 
 
 def test_demo_roster_nearest_first_in_dongguan(store):
-    from bot.config import load_config
-
     config = load_config()
     after = at(2026, 11, 24, 6)
     with store.session() as s:
@@ -363,3 +361,32 @@ def test_demo_roster_nearest_first_in_dongguan(store):
     # He does not do safes: the 广州 technician comes, from farther away.
     assert {codes[o.technician_id] for o in safes} == {"GD01"}
     assert 30 < safes[0].distance_km < 80 and safes[0].eta_minutes > locks[0].eta_minutes
+
+
+def _service_area_entries() -> list[tuple[str, dict]]:
+    import yaml
+
+    files = sorted((Path(regions.__file__).parent / "data" / "service_areas").glob("*.yml"))
+    assert len(files) >= 2, "the service-area files of both brands must exist"
+    entries = []
+    for path in files:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        entries += [(data["brand"], e) for e in data["entries"] if e.get("adcode")]
+    return entries
+
+
+def test_every_seed_service_area_is_bookable_with_the_demo_roster(store):
+    """Each county or town a brand serves has an active technician for each of the brand's products."""
+    config = load_config()
+    with store.session() as s:
+        sync_from_config(s, config)
+    entries = _service_area_entries()
+    assert len(entries) > 600
+    unserved = []
+    with store.session(readonly=True) as s:
+        for brand, entry in entries:
+            for product in config["brands"][brand]["products"]:
+                if not eligible_technicians(s, brand=brand, product=product, adcode=entry["adcode"],
+                                            town=entry.get("town")):
+                    unserved.append((brand, product, entry["raw"]))
+    assert unserved == []
