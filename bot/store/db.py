@@ -165,7 +165,16 @@ def _insert(session: Session, model: type) -> Any:
 
 def lock_conversation(session: Session, channel: str, chat_id: str) -> Conversation:
     """Create or get the conversation for (channel, chat_id) and lock it until the transaction ends."""
+    query = select(Conversation).where(Conversation.channel == channel, Conversation.chat_id == chat_id)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    # populate_existing: the row may have changed since this session last loaded it.
+    query = query.execution_options(populate_existing=True)
+    conversation = session.scalars(query).one_or_none()
+    if conversation is not None:  # the usual case: no write needed to take the lock
+        return conversation
     now = utcnow()
+    # A concurrent first message may insert the same chat: ON CONFLICT makes both end on one row.
     session.execute(
         _insert(session, Conversation)
         .values(
@@ -173,11 +182,7 @@ def lock_conversation(session: Session, channel: str, chat_id: str) -> Conversat
         )
         .on_conflict_do_nothing(index_elements=["channel", "chat_id"])
     )
-    query = select(Conversation).where(Conversation.channel == channel, Conversation.chat_id == chat_id)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    # populate_existing: the row may have changed since this session last loaded it.
-    return session.scalars(query.execution_options(populate_existing=True)).one()
+    return session.scalars(query).one()
 
 
 def seen_message(session: Session, channel: str, message_id: str) -> bool:
