@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -29,6 +30,11 @@ log = logging.getLogger(__name__)
 
 # Bare answers to "which product?" that name no product word.
 _PRODUCT_HINTS = (("柜", "safe"), ("箱", "safe"), ("锁", "lock"))
+# Answers to "which brand?" that name none: the customer does not know, there is no brand to read.
+_NO_BRAND = re.compile(r"不知道|不清楚|不晓得|不记得|记不清|忘了|看不到|看不清|没有|没牌|杂牌|无牌|随便|不确定|啥牌")
+# Filler around a brand name typed as an answer ("是海尔牌的").
+_BRAND_FILLER = re.compile(r"^(?:是|就是|我家|我们家|家里|用的|用的是|牌子是|品牌是)+|(?:牌|品牌|牌子|的|吧|啊|呀)+$")
+_BRAND_WORD = re.compile(r"^[\u4e00-\u9fffa-z][\u4e00-\u9fffa-z\- ]{1,11}$")
 
 
 class Engine:
@@ -80,6 +86,16 @@ class Engine:
         may_guess = expecting == "fault" or intent not in intents.NO_FAULT_GUESS
         fault = rasa_fault or self.faults.read(norm, expecting=expecting == "fault", guess=may_guess)
 
+        if (
+            brand is None
+            and expecting == "brand"
+            and intent in ("out_of_scope", "report_fault")
+            and not (place or candidates or phone.phone or phone.invalid or when)
+        ):
+            named = self._unknown_brand(norm, product)
+            if named:
+                return self._with_named_brand(named, text, norm, product, fault, phone, when, confidence)
+
         other_slots = bool(
             brand or place or candidates or phone.phone or when or (phone.invalid and expecting == "phone")
         )
@@ -111,6 +127,35 @@ class Engine:
             phone_invalid=phone.invalid and phone.phone is None,
             when=when,
         )
+
+
+    def _unknown_brand(self, norm: str, product: str | None) -> str | None:
+        """A brand name outside the catalogue typed in answer to "which brand?" (海尔, "是雅洁的")."""
+        if _NO_BRAND.search(norm) or self.faults.hits(norm):
+            return None
+        word = norm
+        for words in (w for w in _product_words() if w in word):
+            word = word.replace(words, "")
+        word = _BRAND_FILLER.sub("", word.strip(" ，。,.!！")).strip()
+        return word if _BRAND_WORD.match(word) else None
+
+    def _with_named_brand(
+        self, name: str, text: str, norm: str, product: str | None, fault: str | None, phone: Any,
+        when: Any, confidence: float,
+    ) -> Parse:
+        # A named brand outside the catalogue is a fact (the customer said it) and one we do not serve.
+        return Parse(
+            text=text, intent="report_fault", intent_confidence=confidence, brand=name, brand_supported=False,
+            product=product, fault=fault, phone=phone.phone, phone_invalid=phone.invalid and phone.phone is None,
+            when=when,
+        )
+
+
+@cache
+def _product_words() -> tuple[str, ...]:
+    section = load_config().get("products") or {}
+    words = [str(w).lower() for entry in section.values() for w in (entry or {}).get("words") or ()]
+    return tuple(sorted(words, key=len, reverse=True))
 
 
 def backend_settings(config: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -291,3 +291,57 @@ def test_expecting_time_reads_a_bare_day_part() -> None:
 
 def test_unknown_expecting_is_ignored() -> None:
     assert parse("你好", expecting="nonsense").intent == "greet"
+
+
+@pytest.mark.parametrize(("text", "brand"), [("海尔", "海尔"), ("是雅洁牌的", "雅洁"), ("海尔保险柜", "海尔")])
+def test_expecting_brand_keeps_a_brand_outside_the_catalogue_as_unsupported(text: str, brand: str) -> None:
+    p = parse(text, expecting="brand", now=NOW)
+    assert (p.brand, p.brand_supported) == (brand, False)
+
+
+@pytest.mark.parametrize("text", ["不知道", "没有牌子", "不记得了", "13812345678", "明天下午"])
+def test_expecting_brand_does_not_invent_one(text: str) -> None:
+    assert parse(text, expecting="brand", now=NOW).brand is None
+
+
+def test_a_bare_unknown_word_is_no_brand_without_the_question() -> None:
+    assert parse("海尔", now=NOW).brand is None
+
+
+# --- place adapter ------------------------------------------------------------------------------
+
+def test_place_adapter_maps_the_gazetteer_match(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nlu import places
+    from regions.place import Place, PlaceMatch
+
+    a = Place("350102", "福建省", "福州市", "鼓楼区")
+    b = Place("320106", "江苏省", "南京市", "鼓楼区")
+    calls = []
+
+    def fake_find(text: str, *, expecting: bool = False) -> PlaceMatch:
+        calls.append((text, expecting))
+        return {"鼓楼区": PlaceMatch(candidates=(a, b)), "福州鼓楼": PlaceMatch(place=a)}.get(text, PlaceMatch())
+
+    monkeypatch.setattr(places, "_finder", lambda: fake_find)
+    assert places.read_place("鼓楼区") == (None, (a, b))
+    assert places.read_place("福州鼓楼", expecting=True) == (a, ())
+    assert places.read_place("没有地名") == (None, ())
+    assert calls[1] == ("福州鼓楼", True)
+
+
+def test_place_adapter_survives_a_failing_gazetteer(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nlu import places
+
+    def broken(text: str, *, expecting: bool = False):
+        raise RuntimeError("gazetteer bug")
+
+    monkeypatch.setattr(places, "_finder", lambda: broken)
+    p = parse("丹斯提尼保险柜没电了", now=NOW)
+    assert (p.place, p.fault, p.brand) == (None, "no_power", "丹斯提尼")
+
+
+def test_expecting_place_is_passed_to_the_gazetteer() -> None:
+    p = parse("温县", expecting="place", now=NOW)
+    if p.place is None:
+        pytest.skip("gazetteer not available")
+    assert (p.place.county, p.intent) == ("温县", "report_fault")
