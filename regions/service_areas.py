@@ -84,7 +84,8 @@ def parse_seed_lists(text: str) -> list[SeedEntry]:
         if not in_list:
             continue
         items = [i.strip() for i in _SEPARATOR.split(line) if i.strip()]
-        if items and all(_ENTRY.match(i) for i in items):
+        # a list line has several items; a lone name-like line (a heading) ends the list
+        if len(items) >= 2 and all(_ENTRY.match(i) for i in items):
             for item in items:
                 counts[item] += 1
                 first_line.setdefault(item, lineno)
