@@ -133,7 +133,8 @@ class Gazetteer:
         self.weak_names = frozenset(r["surface"] for r in _read_tsv(data_dir / "weak_names.tsv"))
         self.blocked_names = frozenset(r["surface"] for r in _read_tsv(data_dir / "blocked_names.tsv"))
         self.county_aliases = [
-            (r["alias"], r["adcode"], r["weak"] == "1", r["note"]) for r in _read_tsv(data_dir / "county_aliases.tsv")
+            (r["alias"], r["adcode"], r["weak"] == "1", r["note"])
+            for r in _read_tsv(data_dir / "county_aliases.tsv")
         ]
         self.old_codes = {
             c.old_adcode: c.new_adcode

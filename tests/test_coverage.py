@@ -108,7 +108,8 @@ def test_build_service_areas_command(tmp_path: Path, capsys: pytest.CaptureFixtu
     seeds = tmp_path / "seeds"
     seeds.mkdir()
     (seeds / "000_test.txt").write_text(
-        "旗电佳指纹锁全国服务区域:\n\n焦作市温县、东莞市石龙镇、火星市\n\n旗电佳指纹锁客服\n", encoding="utf-8"
+        "旗电佳指纹锁全国服务区域:\n\n焦作市温县、东莞市石龙镇、火星市\n\n旗电佳指纹锁客服\n",
+        encoding="utf-8",
     )
     out_dir = tmp_path / "out"
     code, out = _run(capsys, ["regions", "build-service-areas", "--seeds", str(seeds), "--out", str(out_dir)])
@@ -121,12 +122,23 @@ def test_build_service_areas_command(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert doc["counts"]["unresolved"] == 1
 
 
-def test_build_service_areas_without_seeds_fails_clearly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_build_service_areas_without_seeds_fails_clearly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code = main(["regions", "build-service-areas", "--seeds", str(tmp_path / "missing")])
     assert code == 1
     assert "no seed pages" in capsys.readouterr().err
 
 
 def test_public_api_surface() -> None:
-    for name in ("find_place", "covers", "distance_km", "lookup", "towns_of", "Place", "PlaceMatch", "Coverage"):
+    for name in (
+        "find_place",
+        "covers",
+        "distance_km",
+        "lookup",
+        "towns_of",
+        "Place",
+        "PlaceMatch",
+        "Coverage",
+    ):
         assert hasattr(regions, name)

@@ -37,7 +37,13 @@ KNOWN_UNITS = [
 ]
 
 # Old codes that must resolve to today's unit.
-OLD_CODES = {"410381": "410307", "510132": "510118", "520522": "520581", "630122": "630106", "320684": "320614"}
+OLD_CODES = {
+    "410381": "410307",
+    "510132": "510118",
+    "520522": "520581",
+    "630122": "630106",
+    "320684": "320614",
+}
 
 
 @pytest.mark.parametrize(("adcode", "name", "province", "prefecture"), KNOWN_UNITS)
@@ -56,7 +62,13 @@ def test_old_codes_resolve_to_todays_unit(old: str, new: str) -> None:
 def test_abolished_units_are_not_current() -> None:
     gz = gazetteer()
     names = {(d.prefecture, d.name) for d in gz.counties.values()}
-    for gone in [("杭州市", "下城区"), ("杭州市", "江干区"), ("洛阳市", "偃师市"), ("西宁市", "湟中县"), ("南昌市", "湾里区")]:
+    for gone in [
+        ("杭州市", "下城区"),
+        ("杭州市", "江干区"),
+        ("洛阳市", "偃师市"),
+        ("西宁市", "湟中县"),
+        ("南昌市", "湾里区"),
+    ]:
         assert gone not in names
 
 
@@ -65,7 +77,8 @@ def test_every_county_level_unit_has_coordinates_inside_china() -> None:
     gbt = [d for d in gz.counties.values() if d.kind == GBT]
     assert 2840 <= len(gbt) <= 2860  # mainland China has ~2,844 county-level units (plus 江北/渝北 kept)
     for d in gz.counties.values():
-        assert 3.0 < d.lat < 54.0 and 73.0 < d.lon < 136.0  # 南沙 reaches ~4°N, (d.adcode, d.name, d.lat, d.lon)
+        # 南沙 reaches ~4°N
+        assert 3.0 < d.lat < 54.0 and 73.0 < d.lon < 136.0, (d.adcode, d.name, d.lat, d.lon)
 
 
 def test_every_unit_has_province_and_prefecture_except_province_direct() -> None:
@@ -91,7 +104,12 @@ def test_towns_of_countyless_cities_and_hainan_direct_units() -> None:
     assert "神湾镇" in regions.towns_of("442000")
     assert "那大镇" in regions.towns_of("460400")
     assert "新城镇" in regions.towns_of("620200")
-    for adcode, town in [("469002", "潭门镇"), ("469006", "三更罗镇"), ("469001", "水满乡"), ("469025", "邦溪镇")]:
+    for adcode, town in [
+        ("469002", "潭门镇"),
+        ("469006", "三更罗镇"),
+        ("469001", "水满乡"),
+        ("469025", "邦溪镇"),
+    ]:
         assert town in regions.towns_of(adcode)
     for hainan in ["469001", "469002", "469005", "469006", "469007", "469021", "469022", "469023", "469024",
                    "469025", "469026", "469027", "469028", "469029", "469030"]:  # fmt: skip

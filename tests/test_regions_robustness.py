@@ -10,8 +10,15 @@ from regions import Place, covers, find_place
 from regions.gazetteer import gazetteer
 
 # A pool mixing place characters, product words, punctuation, emoji, control and odd Unicode.
-POOL = list("焦作温县苏州吴中区东莞茶山镇海南贵德琼海潭门黔西南安龙长沙县华容市省旗乡街道的在我老家上班保险柜锁")
-POOL += list("，。！？、 \t\n\r\x00\x01\x1b\x7f\u200b\u202e\ufeff") + ["😀", "🔒", "👍🏽", "\U0001f1e8\U0001f1f3"]
+POOL = list(
+    "焦作温县苏州吴中区东莞茶山镇海南贵德琼海潭门黔西南安龙长沙县华容市省旗乡街道的在我老家上班保险柜锁"
+)
+POOL += list("，。！？、 \t\n\r\x00\x01\x1b\x7f\u200b\u202e\ufeff") + [
+    "😀",
+    "🔒",
+    "👍🏽",
+    "\U0001f1e8\U0001f1f3",
+]
 POOL += list("abcXYZ0123456789ｱＡ０") + ["\ud7ff", "\U00020000", "\u3000"]
 
 
@@ -42,7 +49,18 @@ def test_random_texts_never_crash(seed: int) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", " ", "\x00", "\x00" * 1000, "😀" * 500, "\u202e焦作温县", "焦\u200b作温县", "\ud800", "🔒焦作温县🔒", "\n\n\n"],
+    [
+        "",
+        " ",
+        "\x00",
+        "\x00" * 1000,
+        "😀" * 500,
+        "\u202e焦作温县",
+        "焦\u200b作温县",
+        "\ud800",
+        "🔒焦作温县🔒",
+        "\n\n\n",
+    ],
 )
 def test_edge_texts(text: str) -> None:
     _well_formed(text, expecting=False)

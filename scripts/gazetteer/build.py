@@ -516,8 +516,12 @@ def main() -> int:
 
     write_outputs(out, provinces, prefectures, counties, change_rows, prefecture_aliases, town_rows)
     _write_tsv(out / "weak_names.tsv", ("surface",), [(w,) for w in weak])
-    _write_tsv(out / "blocked_names.tsv", ("surface",), sorted({(row[1],) for row in curated if row[0] == "block"}))
-    county_aliases = [(row[1], row[2], "1" if row[3] == "1" else "", row[7]) for row in curated if row[0] == "county_alias"]
+    _write_tsv(
+        out / "blocked_names.tsv", ("surface",), sorted({(row[1],) for row in curated if row[0] == "block"})
+    )
+    county_aliases = [
+        (row[1], row[2], "1" if row[3] == "1" else "", row[7]) for row in curated if row[0] == "county_alias"
+    ]
     for alias, code, _weak, _note in county_aliases:
         if code not in counties:
             print(f"ERROR: county alias {alias} → unknown code {code}", file=sys.stderr)
