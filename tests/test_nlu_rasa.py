@@ -220,3 +220,24 @@ def test_real_rasa_server() -> None:
         assert p.when is not None
     finally:
         backend.close()
+
+
+def test_cli_uses_the_rasa_backend_from_the_environment(fake_rasa: FakeRasa) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    exe = Path(sys.executable).with_name("repairbot")
+    if not exe.exists():
+        pytest.skip("console script not installed in this environment")
+    env = {**os.environ, "REPAIRBOT_NLU_BACKEND": "rasa", "REPAIRBOT_RASA_URL": fake_rasa.url}
+    proc = subprocess.run(
+        [str(exe), "parse", "旗电佳门锁，电话13812345678"], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert proc.returncode == 0, proc.stderr
+    obj = json.loads(proc.stdout)
+    # Intent and fault from the (fake) server; brand and phone from the in-process extractors.
+    assert (obj["intent"], obj["fault"], obj["brand"], obj["phone"]) == (
+        "complaint", "no_power", "旗电佳", "13812345678"
+    )

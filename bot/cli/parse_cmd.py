@@ -69,7 +69,13 @@ def _parse_line(line: str, number: int, args: argparse.Namespace) -> dict[str, A
 def run(args: argparse.Namespace) -> int:
     """Entry point of ``repairbot parse``; returns the exit code."""
     from nlu import parse
+    from nlu.engine import default_engine
 
+    engine = default_engine()
+    if engine.rasa is not None:
+        # A one-shot command cannot wait for the background poller: ask /status once (bounded by
+        # the backend timeout) so a running server is used from the first message.
+        engine.rasa.check_status()
     out = sys.stdout
     if args.jsonl:
         stream = sys.stdin if args.jsonl == "-" else open(args.jsonl, encoding="utf-8", errors="replace")  # noqa: SIM115
