@@ -41,7 +41,10 @@ _DAY_WORDS = {"大后天": 3, "后天": 2, "明天": 1, "明日": 1, "明儿": 1
 _DAY = re.compile(r"大后天|后天|明天|明日|明儿|今天|今日|今儿|(?P<short>[今明])(?=[早晚])")
 _WEEKDAY = re.compile(r"(?P<which>下个?|这个?|本)?(?:周|星期|礼拜)(?P<d>[一二三四五六日天七1-7])")
 _WEEKEND = re.compile(r"(?P<which>下个?|这个?|本)?周末")
-_DATE = re.compile(r"(?:(?P<m>\d{1,2})月)?(?P<d>\d{1,2})[日号](?![楼院门栋室单元])")
+# 25号 is a date, but 人民路25号, 3号楼 and 5号线 are addresses.
+_DATE = re.compile(
+    r"(?<![路街道巷弄里村组栋楼区院\d])(?:(?P<m>\d{1,2})月)?(?P<d>\d{1,2})[日号](?![楼院门栋室单元线房铺库坑床\d])"
+)
 
 
 def _clock_pattern(p: str) -> str:
@@ -182,7 +185,7 @@ def _resolve_day(text: str, today: date) -> tuple[date | None, bool, date | None
             word = "今天" if m.group("short") == "今" else "明天"
         return today + timedelta(days=_DAY_WORDS[word]), False, None
     m = _DATE.search(text)
-    if m and (m.start() == 0 or not text[m.start() - 1].isdigit()):
+    if m:
         day = int(m.group("d"))
         month = int(m.group("m")) if m.group("m") else today.month
         year = today.year

@@ -268,7 +268,9 @@ def test_naive_and_foreign_now_are_read_in_shanghai_time() -> None:
     assert parse("明天上午", now=naive).when.to_json()["start"] == "2026-11-24T09:00:00+08:00"
 
 
-@pytest.mark.parametrize("text", ["早上好", "保险柜打不开", "晚安", "13812345678"])
+@pytest.mark.parametrize(
+    "text", ["早上好", "保险柜打不开", "晚安", "13812345678", "人民路25号", "地铁5号线旁边", "3号楼2单元", "周口市"]
+)
 def test_no_time_without_one(text: str) -> None:
     assert parse(text, now=NOW).when is None
 
