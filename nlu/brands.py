@@ -23,6 +23,9 @@ from pypinyin import Style, pinyin
 
 from bot.config import load_config
 
+# A name followed by one of these is a place or a building (澄迈永发镇, 凯德广场), never the brand.
+PLACE_SUFFIXES = ("镇", "乡", "村", "街道", "路", "街", "大街", "社区", "小区", "广场", "大厦", "花园", "公园")
+
 # Confusions of pinyin input and southern accents, folded on both sides before comparing.
 _FOLD_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"))
 _FOLD_FINALS = (("ang", "an"), ("eng", "en"), ("ing", "in"))
@@ -126,6 +129,8 @@ class BrandMatcher:
     def _excluded(self, brand: Brand, text: str, start: int, end: int) -> bool:
         after = text[end:]
         before = text[:start]
+        if after.startswith(PLACE_SUFFIXES):
+            return True
         return any(after.startswith(w) for w in brand.not_before) or any(
             before.endswith(w) for w in brand.not_after
         )

@@ -51,6 +51,8 @@ def test_brand_spellings(text: str, brand: str, supported: bool) -> None:
         "快递delivery到了",
         "其实电话打不通",
         "今天天气不错",
+        "澄迈永发镇 保险柜打不开",  # a town, not the safe brand
+        "住在小米村",
     ],
 )
 def test_no_brand_from_ordinary_words(text: str) -> None:
