@@ -50,6 +50,7 @@ from nlu.types import Parse
 log = logging.getLogger(__name__)
 
 Parser = Callable[..., Parse]
+BOOKING_EFFECTS = (dialogs.BookSlot, dialogs.Reschedule)
 
 
 @dataclass
@@ -128,7 +129,7 @@ class Engine:
                 conv = session.scalars(select(Conversation).where(
                     Conversation.channel == msg.channel, Conversation.chat_id == msg.chat_id)).first()
                 current = self._current_ticket(session, conv, None) if conv else None
-                return Outcome(ticket=ticket_json(current, self.tz), duplicate=True)
+                return Outcome(ticket=ticket_json(session, current, self.tz), duplicate=True)
             conv = lock_conversation(session, msg.channel, msg.chat_id)
             conv.last_message_at = now
             session.add(Message(conversation_id=conv.id, direction="in", text=msg.text,
@@ -136,7 +137,7 @@ class Engine:
             state = ConversationState.from_json(conv.state)
             ticket = session.get(Ticket, state.ticket_id) if state.ticket_id is not None else None
             if conv.operator_id is not None:
-                return Outcome(ticket=ticket_json(self._current_ticket(session, conv, ticket), self.tz))
+                return Outcome(ticket=ticket_json(session, self._current_ticket(session, conv, ticket), self.tz))
             if not cleaned.text:
                 replies = [Reply(say("attachment_only" if msg.attachments else "empty_message"))]
                 shown = ticket
@@ -147,7 +148,7 @@ class Engine:
             for reply in replies:
                 session.add(Message(conversation_id=conv.id, direction="out", text=reply.text))
                 log.info("%s/%s out: %s", msg.channel, msg.chat_id, mask_text(reply.text))
-            return Outcome(replies=replies, ticket=ticket_json(self._current_ticket(session, conv, shown), self.tz))
+            return Outcome(replies=replies, ticket=ticket_json(session, self._current_ticket(session, conv, shown), self.tz))
 
     def _turn(self, session: Session, conv: Conversation, state: ConversationState, ticket: Ticket | None,
               text: str, now: datetime) -> tuple[list[Reply], Ticket | None]:
@@ -156,7 +157,11 @@ class Engine:
         step = dialogs.step(state, parse, services, now)
         applier = EffectApplier(session, conv, ticket, self.config, now)
         try:
-            with session.begin_nested():
+            if any(isinstance(e, BOOKING_EFFECTS) for e in step.effects):
+                # A savepoint only where a booking may fail and the turn's other effects must go too.
+                with session.begin_nested():
+                    applier.apply(step.effects)
+            else:
                 applier.apply(step.effects)
         except SlotUnavailable:
             # Someone else took the window between offer and press: nothing of that turn stays.
@@ -206,4 +211,4 @@ class Engine:
                 return None
             state = ConversationState.from_json(conv.state)
             ticket = session.get(Ticket, state.ticket_id) if state.ticket_id is not None else None
-            return ticket_json(self._current_ticket(session, conv, ticket), self.tz)
+            return ticket_json(session, self._current_ticket(session, conv, ticket), self.tz)

@@ -11,23 +11,31 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from bot.privacy import mask_phone
-from bot.store.models import Ticket
+from bot.store.models import Booking, Customer, Slot, Technician, Ticket
 
 
-def ticket_json(ticket: Ticket | None, tz: ZoneInfo) -> dict[str, Any] | None:
-    """The contract form of ``ticket`` (None stays None)."""
+def ticket_json(session: Session, ticket: Ticket | None, tz: ZoneInfo) -> dict[str, Any] | None:
+    """The contract form of ``ticket`` (None stays None). One query for the visit, none for the rest."""
     if ticket is None:
         return None
-    phone = ticket.customer.phone if ticket.customer is not None else None
-    booking = ticket.active_booking
+    customer = session.get(Customer, ticket.customer_id) if ticket.customer_id is not None else None
+    phone = customer.phone if customer is not None else None
+    visit = session.execute(
+        select(Slot.start, Slot.end, Technician.name)
+        .join(Booking, Booking.slot_id == Slot.id)
+        .join(Technician, Technician.id == Slot.technician_id)
+        .where(Booking.ticket_id == ticket.id, Booking.status == "confirmed")
+        .order_by(Booking.id.desc())
+        .limit(1)
+    ).first()
     slot = None
-    if booking is not None:
-        slot = {
-            "start": booking.slot.start.astimezone(tz).isoformat(),
-            "end": booking.slot.end.astimezone(tz).isoformat(),
-            "technician": booking.slot.technician.name,
-        }
+    if visit is not None:
+        slot = {"start": visit.start.astimezone(tz).isoformat(), "end": visit.end.astimezone(tz).isoformat(),
+                "technician": visit.name}
     return {
         "id": ticket.id,
         "status": ticket.status,

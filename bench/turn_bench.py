@@ -1,0 +1,119 @@
+"""Full-turn latency: one customer message through the engine (dedupe, lock, NLU, dialog, booking,
+persistence, replies), on SQLite and PostgreSQL, with 1 and with 100 concurrent conversations.
+
+Each conversation is the same realistic eight-turn script (greeting, piecemeal intake, a button press
+that books, a progress question, thanks) in its own chat, so every turn does real work. Latency is
+measured around ``Engine.respond`` — what the web API awaits — and includes any wait for the
+database's writer lock.
+
+- ``1``: conversations one after another.
+- ``100``: 100 conversations at once, starting within the first 1.5 s; each customer "types" 0.5–1.5 s
+  between messages (about 80 messages per second in total, a busy hotline's peak many times over).
+- ``100_no_think``: 100 conversations firing their next message the moment the reply arrives: a
+  saturation test, where latency is mostly queueing; ``turns_per_s`` is the throughput ceiling.
+
+Targets (issue 4): p99 < 30 ms on SQLite and < 50 ms on PostgreSQL at 100 concurrent chats. Reported,
+not asserted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import statistics
+import time
+import uuid
+from pathlib import Path
+
+from bench.booking_bench import _pg_database, _private_data_dir
+from bot.app import open_database
+from bot.engine import Engine
+from bot.messages import InboundMessage
+
+PLACES = ["焦作市温县", "开封市鼓楼区", "湛江市赤坎区", "东莞市虎门镇", "焦作温县", "正阳县", "铜陵铜官区", "广州荔湾区"]
+SEQUENTIAL_CONVERSATIONS = 15
+CONCURRENT_CONVERSATIONS = 100
+THINK_S = (0.5, 1.5)
+
+
+def _script(i: int, place: str) -> list[str | None]:
+    """Messages of one conversation; None = press the first button of the last answer."""
+    return ["你好", "保险柜打不开了", "丹斯提尼", place, f"139{i:08d}", None, "师傅到哪了", "谢谢"]
+
+
+async def _conversation(engine: Engine, chat: str, script: list[str | None], think: tuple[float, float] | None,
+                        rng: random.Random, samples: list[float]) -> None:
+    last = None
+    if think:  # customers do not all start typing in the same millisecond
+        await asyncio.sleep(rng.uniform(0, think[1]))
+    for n, text in enumerate(script):
+        if text is None:
+            buttons = [b for r in (last.replies if last else []) for b in r.buttons]
+            text = buttons[0].value if buttons else "好的"
+        msg = InboundMessage("web", chat, f"{chat}-{n}", text)
+        start = time.perf_counter()
+        last = await engine.respond(msg)
+        samples.append((time.perf_counter() - start) * 1000)
+        if think:
+            await asyncio.sleep(rng.uniform(*think))
+
+
+def _stats(samples: list[float], wall_s: float) -> dict[str, float]:
+    ordered = sorted(samples)
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    return {
+        "turns": len(ordered), "p50_ms": round(statistics.median(ordered), 2), "p99_ms": round(p99, 2),
+        "max_ms": round(ordered[-1], 2), "turns_per_s": round(len(ordered) / wall_s, 1),
+    }
+
+
+async def _scenario(engine: Engine, conversations: int, concurrent: bool, think: tuple[float, float] | None) -> dict:
+    rng = random.Random(conversations)
+    run_id = uuid.uuid4().hex[:6]
+    samples: list[float] = []
+    jobs = [
+        _conversation(engine, f"bench-{run_id}-{i}", _script(i, PLACES[i % len(PLACES)]), think, rng, samples)
+        for i in range(conversations)
+    ]
+    start = time.perf_counter()
+    if concurrent:
+        await asyncio.gather(*jobs)
+    else:
+        for job in jobs:
+            await job
+    return _stats(samples, time.perf_counter() - start)
+
+
+def _measure(url: str) -> dict[str, object]:
+    db = open_database(url)
+    try:
+        engine = Engine(db)
+        # Warm up: NLU model, gazetteer, mappers — first-use costs are not per-turn costs.
+        asyncio.run(_scenario(engine, 2, False, None))
+        return {
+            "1": asyncio.run(_scenario(engine, SEQUENTIAL_CONVERSATIONS, False, None)),
+            "100": asyncio.run(_scenario(engine, CONCURRENT_CONVERSATIONS, True, THINK_S)),
+            "100_no_think": asyncio.run(_scenario(engine, CONCURRENT_CONVERSATIONS, True, None)),
+        }
+    finally:
+        db.dispose()
+
+
+def run() -> dict[str, object]:
+    """Turn latency per backend and concurrency (see module docstring)."""
+    results: dict[str, object] = {
+        "targets": {"sqlite_p99_ms_at_100": 30, "postgresql_p99_ms_at_100": 50},
+        "think_s": list(THINK_S),
+    }
+    with _private_data_dir():
+        results["sqlite"] = _measure(f"sqlite:///{Path(os.environ['REPAIRBOT_DATA']) / 'turns.sqlite3'}")
+        with _pg_database() as pg_url:
+            results["postgresql"] = _measure(pg_url) if pg_url else {"skipped": "PostgreSQL is unreachable"}
+    return results
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(run(), ensure_ascii=False, indent=2))
