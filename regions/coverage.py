@@ -18,6 +18,7 @@ from regions.place import Place
 from regions.service_areas import UNRESOLVED, AreaEntry
 
 SERVICE_AREAS_DIR = DATA_DIR / "service_areas"
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10x faster
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +63,7 @@ class BrandArea:
 def load_brand_file(path: Path) -> tuple[str, list[AreaEntry]]:
     """Read one ``<brand>.yml``: its brand name and entries."""
     with path.open(encoding="utf-8") as fh:
-        doc = yaml.safe_load(fh) or {}
+        doc = yaml.load(fh, Loader=_LOADER) or {}
     brand = str(doc.get("brand") or path.stem)
     return brand, [AreaEntry.from_dict(d) for d in doc.get("entries") or []]
 

@@ -59,6 +59,7 @@ STREET_AFTER = re.compile(r"(?:路|街|巷|大道|大街|胡同)")
 POI_AFTER = re.compile(
     r"(?:村|小区|花园|广场|大厦|公园|社区|中学|小学|大学|学院|医院|酒店|宾馆|商场|超市|机场|火车站)"
 )
+SHARED_SUFFIX = frozenset("市省县区州")
 CLAUSE_BREAK = re.compile(r"[，,。．.!！?？;；\n\r]")
 GAP_FILLER = re.compile(r"^[\s的省市州县区]*$")
 _FULLWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
@@ -237,8 +238,9 @@ class PlaceFinder:
             if h.start >= last_end:
                 kept.append(h)
                 last_end = h.end
-            elif h.end > last_end:
-                h.partial = True  # straddles a kept name: a weaker alternative reading
+            elif h.end > last_end and h.start == last_end - 1 and text[h.start] in SHARED_SUFFIX:
+                # 济南市|中区 vs 济南|市中区: a name may begin with the suffix character the kept one ends on
+                h.partial = True
                 kept.append(h)
         out = []
         for h in kept[:MAX_HITS]:
@@ -347,8 +349,13 @@ class PlaceFinder:
                 for i in range(m.start(), m.end() - 2):
                     window = text[i : m.end()]
                     codes = self.pinyin_all.get(typed_key(window), set())
-                    if len(codes) == 1:
-                        d = gz.counties[next(iter(codes))]
+                    d = gz.counties[next(iter(codes))] if len(codes) == 1 else None
+                    # without a named city, one slip of the keyboard at most: a character besides the suffix agrees
+                    if (
+                        d is not None
+                        and len(d.name) == len(window)
+                        and any(a == b for a, b in zip(d.name[:-1], window[:-1], strict=True))
+                    ):
                         note = f"homophone: {window} → {d.name}"
                         out.append(_Candidate(d, None, HOMOPHONE, None, note, (i, m.end()), HOMOPHONE))
                         break

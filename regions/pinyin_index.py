@@ -20,9 +20,10 @@ def char_pinyin(ch: str) -> str:
 
 def typed_key(text: str) -> str:
     """Key of typed text, read character by character (how an input method produced it)."""
-    return "".join(char_pinyin(ch) for ch in text)
+    # syllables stay separated: "yu nan" (郁南) and "yun an" (云安) must not collide
+    return " ".join(char_pinyin(ch) for ch in text)
 
 
 def name_keys(name: str) -> set[str]:
     """Keys of a gazetteer name: the phrase reading and the per-character reading (长垣: chang/zhang)."""
-    return {"".join(lazy_pinyin(name, style=Style.NORMAL)), typed_key(name)}
+    return {" ".join(lazy_pinyin(name, style=Style.NORMAL)), typed_key(name)}
