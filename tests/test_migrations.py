@@ -55,3 +55,22 @@ def test_downgrade_to_base_and_back(db_url):
         assert db.revision() == head_revision()
     finally:
         db.dispose()
+
+
+def test_concurrent_upgrades_from_empty(db_url):
+    """Processes starting together all end at head; none fails on tables another just created."""
+    import subprocess
+    import sys
+
+    db = Database(db_url)
+    drop_everything(db)
+    db.dispose()
+    script = "import sys; from bot.store.db import Database; d = Database(sys.argv[1]); d.upgrade(); d.dispose()"
+    procs = [subprocess.Popen([sys.executable, "-c", script, db_url], stderr=subprocess.PIPE) for _ in range(4)]
+    failures = [p.stderr.read().decode() for p in procs if p.wait(120) != 0]
+    assert failures == []
+    db = Database(db_url)
+    try:
+        assert db.revision() == head_revision()
+    finally:
+        db.dispose()

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -66,6 +67,17 @@ def safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+def _use_wal(cursor: Any) -> None:
+    """Write-ahead logging, so readers never block the writer (a property of the file, kept once set)."""
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError as exc:
+            # Switching needs the file to ourselves; a busy first start leaves it to the next connection.
+            log.debug("could not switch SQLite to WAL yet: %s", exc)
+    cursor.execute("PRAGMA synchronous = NORMAL")  # durable at checkpoints; safe with WAL
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -75,8 +87,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
         cursor.execute("PRAGMA foreign_keys = ON")
         if engine.url.database not in (None, "", ":memory:"):
-            cursor.execute("PRAGMA journal_mode = WAL")  # readers never block the writer
-            cursor.execute("PRAGMA synchronous = NORMAL")  # durable at checkpoints; safe with WAL
+            _use_wal(cursor)
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -7,13 +7,14 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -27,9 +28,40 @@ def alembic_config(engine: Engine | None = None) -> Config:
     return cfg
 
 
+# Arbitrary constant naming the migration lock among PostgreSQL advisory locks.
+_PG_MIGRATION_LOCK = 0x7265_7061_6972  # "repair"
+
+
+# Alembic keeps its running context in module globals: one migration at a time per process.
+_in_process = threading.Lock()
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Migrate the database behind ``engine`` up to ``revision``."""
-    command.upgrade(alembic_config(engine), revision)
+    """Migrate the database behind ``engine`` up to ``revision``.
+
+    Several processes may start at once (``repairbot serve`` scaled out): on PostgreSQL a session
+    advisory lock makes them migrate one after another; the later ones find nothing left to do.
+    SQLite serialises writers by itself.
+    """
+    with _in_process:
+        if engine.dialect.name == "postgresql":
+            _upgrade_pg(engine, revision)
+        else:
+            command.upgrade(alembic_config(engine), revision)
+
+
+def _upgrade_pg(engine: Engine, revision: str) -> None:
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
+        conn.commit()
+        try:
+            cfg = alembic_config(engine)
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
+        finally:
+            conn.rollback()
+            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _PG_MIGRATION_LOCK})
+            conn.commit()
 
 
 def head_revision() -> str | None:
