@@ -59,6 +59,8 @@ STREET_AFTER = re.compile(r"(?:路|街|巷|大道|大街|胡同)")
 POI_AFTER = re.compile(
     r"(?:村|小区|花园|广场|大厦|公园|社区|中学|小学|大学|学院|医院|酒店|宾馆|商场|超市|机场|火车站)"
 )
+# 我们在 / 住在 / 家在 …: what comes right before a location (not 现在/正在, which only contain 在)
+LOCATIVE_BEFORE = frozenset({"我在", "们在", "家在", "住在", "人在", "是在", "就在", "位于", "地址"})
 SHARED_SUFFIX = frozenset("市省县区州")
 CLAUSE_BREAK = re.compile(r"[，,。．.!！?？;；\n\r]")
 GAP_FILLER = re.compile(r"^[\s的省市州县区]*$")
@@ -242,8 +244,15 @@ class PlaceFinder:
                 # 济南市|中区 vs 济南|市中区: a name may begin with the suffix character the kept one ends on
                 h.partial = True
                 kept.append(h)
+        blocked = [h for h in raw if not h.senses]
         out = []
         for h in kept[:MAX_HITS]:
+            if (
+                h.senses
+                and all(s.strength < FULL for s in h.senses)
+                and any(_straddles(h, b) for b in blocked)
+            ):
+                continue  # 凯德保险柜: 德保 is cut across 保险, the word the text is really made of
             after = text[h.end : h.end + 3]
             if STREET_AFTER.match(after):
                 continue
@@ -280,7 +289,8 @@ class PlaceFinder:
                         score += ADJACENT_BONUS
                 elif any(_adjacent(text, ch, h) for ch, _ in contexts if ch is not h):
                     score += ADJACENT_CONFLICT
-                if weak and not (ctx_ok or bare):
+                said_as_place = h.surface not in self.gz.generic_names and _locative(text, h)
+                if weak and not (ctx_ok or bare or said_as_place):
                     continue
                 if h.partial:
                     score += PARTIAL_PENALTY
@@ -407,6 +417,19 @@ def _strip_suffix(name: str) -> str:
         if name.endswith(suf) and len(name) - len(suf) >= 2:
             return name[: -len(suf)]
     return name
+
+
+def _locative(text: str, h: _Hit) -> bool:
+    """我们在安宁 / 住东方这边: an everyday-word name said as a location, standing alone."""
+    before = text[max(0, h.start - 2) : h.start]
+    after = text[h.end : h.end + 1]
+    ends = not after or not ("\u4e00" <= after <= "\u9fff") or after in "这那"
+    return (before in LOCATIVE_BEFORE or before[-1:] == "住") and ends
+
+
+def _straddles(h: _Hit, b: _Hit) -> bool:
+    """Do the two spans overlap without one containing the other?"""
+    return h.start < b.end and b.start < h.end and not (b.start <= h.start and h.end <= b.end)
 
 
 def _gap_ok(text: str, end: int, start: int) -> bool:

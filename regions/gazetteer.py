@@ -130,7 +130,9 @@ class Gazetteer:
         self.towns: dict[str, list[Town]] = defaultdict(list)
         for r in _read_tsv(data_dir / "towns.tsv"):
             self.towns[r["host_adcode"]].append(Town(r["host_adcode"], r["town"], r["short"]))
-        self.weak_names = frozenset(r["surface"] for r in _read_tsv(data_dir / "weak_names.tsv"))
+        weak_rows = _read_tsv(data_dir / "weak_names.tsv")
+        self.weak_names = frozenset(r["surface"] for r in weak_rows)
+        self.generic_names = frozenset(r["surface"] for r in weak_rows if r["generic"] == "1")
         self.blocked_names = frozenset(r["surface"] for r in _read_tsv(data_dir / "blocked_names.tsv"))
         self.county_aliases = [
             (r["alias"], r["adcode"], r["weak"] == "1", r["note"])

@@ -515,7 +515,10 @@ def main() -> int:
                 town_rows.append((host, t, short_town(t)))
 
     write_outputs(out, provinces, prefectures, counties, change_rows, prefecture_aliases, town_rows)
-    _write_tsv(out / "weak_names.tsv", ("surface",), [(w,) for w in weak])
+    generic = {row[1] for row in curated if row[0] == "weak" and len(row) > 2 and row[2] == "generic"}
+    _write_tsv(
+        out / "weak_names.tsv", ("surface", "generic"), [(w, "1" if w in generic else "") for w in weak]
+    )
     _write_tsv(
         out / "blocked_names.tsv", ("surface",), sorted({(row[1],) for row in curated if row[0] == "block"})
     )
