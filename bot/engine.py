@@ -37,7 +37,6 @@ import dialogs
 from bot.config import load_config
 from bot.effects import EffectApplier, SlotUnavailable
 from bot.messages import InboundMessage, Reply
-from bot.privacy import mask_text
 from bot.services import DbServices, catalog_from_config
 from bot.store.db import Database, lock_conversation, seen_message
 from bot.store.models import Conversation, Message, Ticket
@@ -123,7 +122,6 @@ class Engine:
     def _process(self, msg: InboundMessage) -> Outcome:
         now = self.clock()
         cleaned = clean_text(msg.text, self.max_chars)
-        log.info("%s/%s in: %s", msg.channel, msg.chat_id, mask_text(cleaned.text))
         with self.db.session() as session:
             if seen_message(session, msg.channel, msg.message_id):
                 conv = session.scalars(select(Conversation).where(
@@ -147,7 +145,6 @@ class Engine:
                     replies.insert(0, Reply(say("too_long", chars=cleaned.original_chars, limit=self.max_chars)))
             for reply in replies:
                 session.add(Message(conversation_id=conv.id, direction="out", text=reply.text))
-                log.info("%s/%s out: %s", msg.channel, msg.chat_id, mask_text(reply.text))
             return Outcome(replies=replies, ticket=ticket_json(session, self._current_ticket(session, conv, shown), self.tz))
 
     def _turn(self, session: Session, conv: Conversation, state: ConversationState, ticket: Ticket | None,
@@ -169,6 +166,9 @@ class Engine:
             applier = EffectApplier(session, conv, ticket, self.config, now)
             applier.apply(step.effects)
         new_state = step.state
+        # Customer words stay out of the logs (they carry names and addresses): only what was decided.
+        log.info("conversation %s: intent=%s stage=%s->%s effects=%s", conv.id, parse.intent, state.stage,
+                 new_state.stage, [type(e).__name__ for e in step.effects])
         new_state.ticket_id = applier.ticket.id if applier.ticket is not None else None
         conv.state = new_state.to_json()
         conv.expecting = new_state.expecting

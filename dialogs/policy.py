@@ -54,6 +54,9 @@ def _dispatch(turn: Turn) -> None:
     if _is_command(said, "restart"):
         _restart(turn)
         return
+    if turn.before.expecting == "brand" and _is_command(said, "dont_know") and not p.brand:
+        _pressed(turn, Choice("brand_unknown", p.text))
+        return
     choice = match_choice(s, p.text)
     if s.pending:
         if _answer_pending(turn, choice):
@@ -293,11 +296,8 @@ def _booked_turn(turn: Turn, changed: set[str]) -> None:
     """Messages after booking: time changes reschedule, a new phone is saved, a new place re-plans."""
     s, intent = turn.s, turn.parse.intent
     if changed & {"brand", "product", "place"}:
-        s.stage = INTAKE
-        s.offers = []
         place = s.place_value
         cov = turn.services.coverage(s.brand, s.product, place) if s.brand and place else None
-        s.stage = BOOKED
         if cov and cov.covered is False:
             escalate(turn, "booking_change")
             return

@@ -54,7 +54,7 @@ class FakeServices:
     catalog = CATALOG
 
     def __init__(self) -> None:
-        self.slots = [slot(0, "王师傅", 20), slot(0, "李师傅", 45), slot(2, "王师傅", 20), slot(4, "王师傅", 20)]
+        self.slots = [slot(0, "王强", 20), slot(0, "李明", 45), slot(2, "王强", 20), slot(4, "王强", 20)]
         self.covered = {"410825", "410883", "441900"}
         self.towns = {"441900": ("虎门镇", "长安镇", "南城街道")}
         self.progress_value: Progress | None = None
@@ -131,9 +131,9 @@ def test_all_in_one_first_message_gets_summary_with_offers_then_one_press_books(
     assert "丹斯提尼保险柜" in reply.text and "忘记密码" in reply.text and "温县" in reply.text
     assert "138****5678" in reply.text and "13812345678" not in reply.text
     assert [b.label for b in reply.buttons][:3] == [
-        "11月24日（周二） 09:00-11:00 王师傅（约20分钟路程）",
-        "11月24日（周二） 09:00-11:00 李师傅（约45分钟路程）",
-        "11月24日（周二） 11:00-13:00 王师傅（约20分钟路程）",
+        "11月24日（周二） 09:00-11:00 王强师傅（约20分钟路程）",
+        "11月24日（周二） 09:00-11:00 李明师傅（约45分钟路程）",
+        "11月24日（周二） 11:00-13:00 王强师傅（约20分钟路程）",
     ]
     assert len(reply.buttons) == 4  # three windows and "another time"
     assert chat.state.expecting == "choice" and chat.state.stage == "offering"
@@ -144,8 +144,8 @@ def test_all_in_one_first_message_gets_summary_with_offers_then_one_press_books(
     booked = chat.press(first, 1)
     assert kinds(booked)[-2:] == [BookSlot, ScheduleFollowUps]
     book = next(e for e in booked.effects if isinstance(e, BookSlot))
-    assert book.offer.technician == "李师傅" and book.offer.ref == "李师傅-0"
-    assert "预约成功" in texts(booked) and "李师傅" in texts(booked) and "138****5678" in texts(booked)
+    assert book.offer.technician == "李明" and book.offer.ref == "李明-0"
+    assert "预约成功" in texts(booked) and "李明" in texts(booked) and "138****5678" in texts(booked)
     assert chat.state.stage == "booked"
     assert next(e for e in booked.effects if isinstance(e, SaveTicket)).status == "booked"
 
@@ -243,7 +243,7 @@ def test_brand_correction_to_unsupported_brand_stops_booking() -> None:
     chat.send(ALL_IN_ONE)
     step = chat.send(P("品牌是得力", "deny", brand="得力", brand_supported=False))
     assert chat.state.stage == "out_of_area" and "得力" in texts(step)
-    step = chat.send(P("预约 11月24日（周二） 09:00-11:00 王师傅", "out_of_scope"))
+    step = chat.send(P("预约 11月24日（周二） 09:00-11:00 王强", "out_of_scope"))
     assert not any(isinstance(e, BookSlot) for e in step.effects)
 
 
@@ -256,11 +256,11 @@ def test_reschedule_offers_other_windows_and_press_moves_the_booking() -> None:
     book(chat)
     step = chat.send(P("能改个时间吗", "reschedule"))
     labels = buttons(step)
-    assert labels and "09:00-11:00 王师傅" not in labels[0]  # the booked window is not offered again
+    assert labels and "09:00-11:00 王强师傅" not in labels[0]  # the booked window is not offered again
     step = chat.press(step, 0)
     move = next(e for e in step.effects if isinstance(e, Reschedule))
-    assert move.offer.technician == "李师傅"
-    assert "改约成功" in texts(step) and chat.state.booking["technician"] == "李师傅"
+    assert move.offer.technician == "李明"
+    assert "改约成功" in texts(step) and chat.state.booking["technician"] == "李明"
 
 
 def test_reschedule_with_time_uses_the_preference() -> None:
@@ -268,7 +268,7 @@ def test_reschedule_with_time_uses_the_preference() -> None:
     book(chat)
     afternoon = When(start=datetime(2026, 11, 24, 12, 0, tzinfo=CST), end=datetime(2026, 11, 24, 18, 0, tzinfo=CST))
     step = chat.send(P("改到明天下午", "reschedule", when=afternoon))
-    assert buttons(step) == ["11月24日（周二） 13:00-15:00 王师傅（约20分钟路程）"]
+    assert buttons(step) == ["11月24日（周二） 13:00-15:00 王强师傅（约20分钟路程）"]
 
 
 def test_cancel_booking_asks_first_then_cancels() -> None:
@@ -343,8 +343,8 @@ def test_slot_taken_apologises_and_offers_fresh_windows() -> None:
     before = chat.state
     chat.services.slots.pop(0)
     step = dialogs.slot_taken(before, chat.services, NOW)
-    assert "被其他客户约走" in texts(step)
-    assert buttons(step)[0].startswith("11月24日（周二） 09:00-11:00 李师傅")
+    assert "约不上了" in texts(step)
+    assert buttons(step)[0].startswith("11月24日（周二） 09:00-11:00 李明师傅")
     assert step.state.stage == "offering"
 
 
@@ -352,9 +352,9 @@ def test_progress_before_and_during_the_window() -> None:
     chat = Chat()
     book(chat)
     step = chat.send(P("师傅到哪了", "ask_progress"))
-    assert "王师傅已预约在11月24日（周二） 09:00-11:00上门" in texts(step)
+    assert "王强师傅已预约在11月24日（周二） 09:00-11:00上门" in texts(step)
     chat.now = datetime(2026, 11, 24, 9, 30, tzinfo=CST)
-    chat.services.progress_value = Progress(status="booked", technician="王师傅", eta_minutes=20)
+    chat.services.progress_value = Progress(status="booked", technician="王强", eta_minutes=20)
     step = chat.send(P("师傅到哪了", "ask_progress"))
     assert "正在赶来" in texts(step) and "约20分钟" in texts(step)
 
@@ -413,3 +413,35 @@ def test_state_round_trips_through_json_and_tolerates_unknown_keys() -> None:
     data["from_a_future_version"] = 1
     assert ConversationState.from_json(data) == chat.state
     assert ConversationState.from_json(None) == ConversationState()
+
+
+def test_customer_who_does_not_know_the_brand_is_told_where_to_look() -> None:
+    chat = Chat()
+    chat.send(P("保险柜坏了", product="safe"))
+    step = chat.send(P("不知道啊", "deny"))
+    assert "面板" in texts(step) and buttons(step) == ["转人工客服"]
+    assert not chat.state.misunderstood
+
+
+def test_new_place_after_booking_offers_to_move_the_visit() -> None:
+    chat = Chat()
+    book(chat)
+    step = chat.send(P("地址搞错了，是孟州", "deny", place=MENGZHOU))
+    assert "地址已更新" in texts(step) and buttons(step)
+    assert step.effects[0].fields["adcode"] == "410883"
+    step = chat.press(step, 0)
+    assert any(isinstance(e, Reschedule) for e in step.effects)
+
+
+def test_new_place_after_booking_outside_the_area_goes_to_a_human() -> None:
+    chat = Chat()
+    book(chat)
+    step = chat.send(P("我搬到拉萨了", "report_fault", place=LHASA))
+    assert Escalate("booking_change") in step.effects
+
+
+def test_phone_change_after_booking_is_saved() -> None:
+    chat = Chat()
+    book(chat)
+    step = chat.send(P("电话换成13900001111", phone="13900001111"))
+    assert "139****1111" in texts(step) and step.effects[0].fields["phone"] == "13900001111"
