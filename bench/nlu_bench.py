@@ -14,9 +14,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -152,7 +154,9 @@ def run() -> dict[str, Any]:
         accuracy["note"] = f"dev set not found at {DEV_SET}"
 
     try:
-        import jionlp  # type: ignore[import-not-found]
+        # jionlp prints a banner on import; stdout must stay one JSON object (`make bench`).
+        with contextlib.redirect_stdout(sys.stderr):
+            import jionlp  # type: ignore[import-not-found]
     except ImportError:
         result["jionlp"] = {"skipped": "jionlp not installed (pip install -e '.[bench]')"}
     else:
