@@ -222,7 +222,9 @@ class PlaceFinder:
         ]
         host_hits = [(h, s) for h in hits if not h.partial for s in h.senses if s.kind == "county"]
         cands = self._candidates(text, hits, contexts, host_hits, bare)
-        cands += self._homophones(text, hits, contexts, cands, bare)
+        # a town-bearing county (琼海) is the context for a misspelt town after it (琼海嘉记镇)
+        hosts = [(h, s) for h, s in host_hits if (d := self.gz.counties.get(s.code)) and d.has_towns]
+        cands += self._homophones(text, hits, contexts + hosts, cands, bare)
         return self._decide(cands)
 
     # ------------------------------------------------------------------ steps
@@ -315,7 +317,7 @@ class PlaceFinder:
             if outer is None:
                 continue
             agreeing = [c for c in cands if c.hit is not ch and gz.contains(cs.code, c.division)]
-            if any(c.town is None or c.division.kind == COUNTYLESS for c in agreeing):
+            if agreeing:
                 continue
             nested = [h for h in hits if h.start >= ch.end and _gap_ok(text, ch.end, h.start)]
             if nested and any(
