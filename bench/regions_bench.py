@@ -27,7 +27,14 @@ def _messages(n: int = 400, seed: int = 7) -> list[str]:
         "保险箱钥匙丢了 {province}{short}",
         "我在{city}上班，保险柜在老家{county}",
     ]
-    no_place = ["你好", "保险柜打不开了怎么办", "师傅什么时候到？", "密码忘了，急！！！", "谢谢你们", "多少钱"]
+    no_place = [
+        "你好",
+        "保险柜打不开了怎么办",
+        "师傅什么时候到？",
+        "密码忘了，急！！！",
+        "谢谢你们",
+        "多少钱",
+    ]
     out: list[str] = []
     while len(out) < n:
         r = rng.random()
@@ -73,6 +80,9 @@ def run() -> dict:
         regions.find_place(m)
     throughput = len(messages) / (time.perf_counter() - start)
     places = [p for p in (regions.find_place(m).place for m in messages) if p]
+    t1 = time.perf_counter()
+    regions.covers("丹斯提尼", places[0])  # loads the service-area YAML
+    covers_load_s = time.perf_counter() - t1
     cov_ms: list[float] = []
     for brand in ("丹斯提尼", "旗电佳"):
         for p in places:
@@ -86,6 +96,7 @@ def run() -> dict:
         dist_ms.append((time.perf_counter() - s) * 1000)
     return {
         "load_s": round(load_s, 3),
+        "covers_load_s": round(covers_load_s, 3),
         "messages": len(messages),
         "resolved_share": round(resolved / len(per_msg), 3),
         "find_place": {**_percentiles(per_msg), "per_second": round(throughput)},
