@@ -166,9 +166,17 @@ def mask_phone(phone: str) -> str:
     return "*" * len(digits)
 
 
-# Seven or more digits (ASCII or full-width), optionally +86 and single spaces/dashes/dots between
-# groups: covers mobiles typed any way, landlines with area codes, and ID-like numbers.
-_PHONE_LIKE = re.compile(r"(?<![0-9０-９])(?:\+\s?)?[0-9０-９](?:[\s\-.]?[0-9０-９]){6,}(?![0-9０-９])")
+_D = "[0-9０-９]"
+# Phone-like numbers: mobiles typed any way (+86/0086, spaces or dashes between groups), landlines
+# with area code, and any unbroken run of seven or more digits (unknown formats, ID numbers). Dates,
+# times, prices and IP addresses (short groups) stay readable.
+_PHONE_LIKE = re.compile(
+    rf"(?<!{_D})(?:"
+    rf"(?:(?:\+|00)?86[\s-]?)?[1１][3-9３-９]{_D}(?:[\s-]?{_D}){{8}}"  # mobile
+    rf"|[0０]{_D}{{2,3}}[\s-]?{_D}{{7,8}}"  # landline
+    rf"|{_D}{{7,}}"  # anything else long
+    rf")(?!{_D})"
+)
 
 
 def mask_text(text: str) -> str:

@@ -97,7 +97,11 @@ def test_mask_text_hides_numbers(text, hidden, shown):
     assert shown in masked
 
 
-@pytest.mark.parametrize("text", ["明天下午3点", "丹斯提尼保险柜打不开", "", "2026年11月", "房间 1203"])
+@pytest.mark.parametrize(
+    "text",
+    ["明天下午3点", "丹斯提尼保险柜打不开", "", "2026年11月", "房间 1203", "booked at 2026-11-24T08:00:00+08:00",
+     "from 192.168.100.200", "price 1,234,567 元"],
+)
 def test_mask_text_leaves_ordinary_text(text):
     assert privacy.mask_text(text) == text
 
