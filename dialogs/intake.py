@@ -111,6 +111,10 @@ def advance(turn: Turn, *, changed: set[str] | frozenset[str] = frozenset()) -> 
     elif not place:
         turn.ask("place", say("ask.place"))
     elif not s.phone:
+        if changed & {"brand", "product", "fault", "place", "town"}:
+            # Everything but the phone is known: say back what we understood before asking.
+            turn.lead(say("noted", brand=s.brand, product=cat.product_label(s.product),
+                          fault=cat.fault_label(s.fault), place=place.label if place else ""))
         _ask_phone(turn)
     else:
         only_time = s.stage == OFFERING and not (changed - {"when"})

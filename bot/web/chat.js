@@ -61,13 +61,14 @@
     if (t.brand || t.product) parts.push("<b>" + esc((t.brand || "") + (PRODUCT[t.product] || "")) + "</b>");
     if (t.phone_masked) parts.push("电话 " + esc(t.phone_masked));
     if (t.slot) {
-      var s = new Date(t.slot.start), e = new Date(t.slot.end);
-      parts.push("上门 " + (s.getMonth() + 1) + "月" + s.getDate() + "日 " + hm(s) + "-" + hm(e) + " " + esc(t.slot.technician));
+      // Show the service's wall-clock time as sent ("2026-11-24T13:00:00+08:00"), not the browser's zone.
+      var s = t.slot.start, e = t.slot.end;
+      parts.push("上门 " + Number(s.slice(5, 7)) + "月" + Number(s.slice(8, 10)) + "日 " + s.slice(11, 16) + "-" +
+        e.slice(11, 16) + " " + esc(t.slot.technician) + "师傅");
     }
     ticketBox.innerHTML = "工单 #" + t.id + " · " + parts.join(" · ");
     ticketBox.hidden = false;
   }
-  function hm(d) { return String(d.getHours()).padStart(2, "0") + ":" + String(d.getMinutes()).padStart(2, "0"); }
   function esc(s) { var d = document.createElement("div"); d.textContent = s; return d.innerHTML; }
 
   function say(text) {
