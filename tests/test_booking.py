@@ -93,9 +93,18 @@ def test_public_holidays_and_adjusted_working_days():
 def test_years_outside_the_holiday_table_fall_back_to_weekends(caplog):
     cfg = parse_settings(CONFIG)
     with caplog.at_level(logging.WARNING):
-        assert is_working_day(date(2099, 10, 1), "workdays", cfg)  # a Thursday: no holiday data
-        assert not is_working_day(date(2099, 10, 3), "workdays", cfg)  # Saturday
+        assert is_working_day(date(2099, 10, 8), "workdays", cfg)  # a Thursday: no holiday data
+        assert not is_working_day(date(2099, 10, 10), "workdays", cfg)  # Saturday
+        assert not is_working_day(date(2099, 10, 1), "workdays", cfg)  # 国庆节 is on a fixed date
+        assert is_working_day(date(2099, 10, 10), "mon_sat", cfg)
+        assert not is_working_day(date(2099, 5, 1), "mon_sat", cfg)
     assert "2099" in caplog.text
+
+
+def test_without_the_holiday_calendar_only_weekends_are_off():
+    cfg = parse_settings({**CONFIG, "holidays": {"calendar": "none"}})
+    assert is_working_day(date(2026, 10, 1), "workdays", cfg)
+    assert not is_working_day(date(2026, 10, 10), "workdays", cfg)
 
 
 def test_company_closing_days():

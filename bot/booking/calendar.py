@@ -1,8 +1,10 @@
 """Which days technicians work and which visit windows each day has.
 
 Public holidays and adjusted working days (调休) come from the ``chinesecalendar`` package. Its table
-covers a fixed range of years and raises for others; there we fall back to "weekends off" and log a
-warning once per year, rather than refusing to book.
+covers a fixed range of years and raises for others (the State Council publishes each year's schedule
+late in the year before); there we fall back to weekends plus the fixed-date statutory holidays
+(元旦, 劳动节, 国庆节 1–3 October) and log a warning once per year, rather than refusing to book. The lunar
+holidays and the adjusted working days of such a year are unknown until the package is updated.
 """
 
 from __future__ import annotations
@@ -19,18 +21,24 @@ from bot.booking.settings import BookingSettings, Hours
 log = logging.getLogger(__name__)
 
 _warned_years: set[int] = set()
+# Statutory holidays on fixed Gregorian dates (元旦, 劳动节, 国庆节), for years the package does not cover.
+FIXED_DATE_HOLIDAYS = frozenset({(1, 1), (5, 1), (10, 1), (10, 2), (10, 3)})
 
 
-def _official(day: date) -> tuple[bool, bool] | None:
-    """(is_workday, is_public_holiday) from the official calendar, or None outside its table."""
+def _official(day: date) -> tuple[bool, bool]:
+    """(is_workday, is_public_holiday) from the official calendar, or the fallback outside its table."""
     try:
         workday = chinese_calendar.is_workday(day)
         on_holiday, name = chinese_calendar.get_holiday_detail(day)
     except NotImplementedError:
         if day.year not in _warned_years:
             _warned_years.add(day.year)
-            log.warning("chinese_calendar has no data for %s; treating only weekends as days off", day.year)
-        return None
+            log.warning(
+                "chinese_calendar has no data for %s; only weekends and fixed-date holidays are days off",
+                day.year,
+            )
+        fixed = (day.month, day.day) in FIXED_DATE_HOLIDAYS
+        return (day.weekday() < 5 and not fixed), fixed
     return workday, bool(on_holiday and name)
 
 
@@ -40,10 +48,9 @@ def is_working_day(day: date, rule: str, settings: BookingSettings) -> bool:
         return False
     if rule == "every_day":
         return True
-    official = _official(day) if settings.use_public_holidays else None
-    if official is None:
+    if not settings.use_public_holidays:
         return day.weekday() < (6 if rule == "mon_sat" else 5)
-    workday, public_holiday = official
+    workday, public_holiday = _official(day)
     if rule == "mon_sat":
         # Saturdays are ordinary working days for this rule; holidays and non-adjusted Sundays are off.
         return workday or (day.weekday() == 5 and not public_holiday)
