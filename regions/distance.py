@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from geopy.distance import geodesic
-
 from regions.gazetteer import gazetteer
 
 
@@ -18,4 +16,6 @@ def distance_km(adcode_a: str, adcode_b: str) -> float | None:
         return None
     if a.adcode == b.adcode:
         return 0.0
+    from geopy.distance import geodesic  # imported on first use: geopy pulls in its geocoders (~0.1 s)
+
     return float(geodesic((a.lat, a.lon), (b.lat, b.lon)).km)

@@ -23,7 +23,7 @@ from functools import cache
 import ahocorasick
 
 from regions.gazetteer import COUNTYLESS, SUBAREA, Division, Gazetteer, gazetteer
-from regions.pinyin_index import name_keys, typed_key
+from regions.pinyin_index import typed_key
 from regions.place import Place, PlaceMatch
 
 # Reading strengths: how much a surface form by itself says "this is the place".
@@ -192,18 +192,16 @@ class PlaceFinder:
         self.pinyin_in: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
         self.pinyin_all: dict[str, set[str]] = defaultdict(set)
         for d in gz.counties.values():
-            forms = {d.name} | ({d.short} if len(d.short) >= 2 else set())
-            for form in forms:
-                for key in name_keys(form):
+            for keys, full in ((d.pinyin_name, True), (d.pinyin_short, False)):
+                for key in keys:
                     for outer in (d.province_code, d.prefecture_code, d.adcode):
                         if outer:
                             self.pinyin_in[outer][key].add(d.adcode)
-                    if form == d.name:
+                    if full:
                         self.pinyin_all[key].add(d.adcode)
             for t in gz.towns.get(d.adcode, []):
-                for form in {t.name, t.short}:
-                    for key in name_keys(form):
-                        self.pinyin_in[d.adcode]["town:" + key].add(t.name)
+                for key in t.pinyin:
+                    self.pinyin_in[d.adcode]["town:" + key].add(t.name)
 
     # ------------------------------------------------------------------ public
     def find(self, text: str, *, expecting: bool = False) -> PlaceMatch:

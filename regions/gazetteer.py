@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from regions.pinyin_index import decode_keys
 from regions.place import Place
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -41,6 +42,8 @@ class Division:
     coord_source: str
     weak: bool
     note: str
+    pinyin_name: tuple[str, ...] = ()  # homophone keys of the name (build time)
+    pinyin_short: tuple[str, ...] = ()  # … and of the short name (two characters or more)
 
     @property
     def has_towns(self) -> bool:
@@ -75,6 +78,7 @@ class Town:
     host_adcode: str
     name: str
     short: str
+    pinyin: tuple[str, ...] = ()
 
 
 class Gazetteer:
@@ -101,6 +105,8 @@ class Gazetteer:
                 row["coord_source"],
                 row["weak"] == "1",
                 row["note"],
+                decode_keys(row["pinyin_name"]),
+                decode_keys(row["pinyin_short"]),
             )
             if d.level == "province":
                 self.provinces[d.adcode] = d
@@ -129,7 +135,9 @@ class Gazetteer:
         ]
         self.towns: dict[str, list[Town]] = defaultdict(list)
         for r in _read_tsv(data_dir / "towns.tsv"):
-            self.towns[r["host_adcode"]].append(Town(r["host_adcode"], r["town"], r["short"]))
+            self.towns[r["host_adcode"]].append(
+                Town(r["host_adcode"], r["town"], r["short"], decode_keys(r["pinyin"]))
+            )
         weak_rows = _read_tsv(data_dir / "weak_names.tsv")
         self.weak_names = frozenset(r["surface"] for r in weak_rows)
         self.generic_names = frozenset(r["surface"] for r in weak_rows if r["generic"] == "1")

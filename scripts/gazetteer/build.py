@@ -18,6 +18,7 @@ Merge policy (see ``regions/data/SOURCES.md``):
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import re
 import sys
 from collections import Counter, defaultdict
@@ -33,6 +34,12 @@ from sources import (
     read_jionlp_changes,
     read_jionlp_hierarchy,
 )
+
+_spec = importlib.util.spec_from_file_location(
+    "pinyin_index", Path(__file__).resolve().parents[2] / "regions" / "pinyin_index.py"
+)
+pinyin_index = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(pinyin_index)  # the app's own key function, without importing the app
 
 EXCLUDED_PROVINCES = ("71", "81", "82")  # Taiwan, Hong Kong, Macau: not served, not GB/T mainland
 MUNICIPALITIES = ("11", "12", "31", "50")
@@ -564,7 +571,11 @@ def write_outputs(out, provinces, prefectures, counties, change_rows, prefecture
         "coord_source",
         "weak",
         "note",
+        "pinyin_name",
+        "pinyin_short",
     )
+    keys = pinyin_index.name_keys
+    enc = pinyin_index.encode_keys
     rows = []
     prefs = [p for code, p in prefectures.items() if code not in counties]
     for d in list(provinces.values()) + prefs + list(counties.values()):
@@ -584,6 +595,8 @@ def write_outputs(out, provinces, prefectures, counties, change_rows, prefecture
                 d.coord_source,
                 "1" if d.word else "",
                 d.note,
+                enc(keys(d.name)) if d.level == "county" or d.kind == "countyless" else "",
+                enc(keys(d.short)) if len(d.short) >= 2 and d.level == "county" else "",
             )
         )
     order = {"province": 0, "prefecture": 1, "county": 2}
@@ -613,7 +626,8 @@ def write_outputs(out, provinces, prefectures, counties, change_rows, prefecture
         ("alias", "adcode", "note"),
         sorted((a, c, n) for (a, c), n in seen.items()),
     )
-    _write_tsv(out / "towns.tsv", ("host_adcode", "town", "short"), sorted(set(town_rows)))
+    town_out = [(h, t, st, enc(keys(t) | keys(st))) for h, t, st in sorted(set(town_rows))]
+    _write_tsv(out / "towns.tsv", ("host_adcode", "town", "short", "pinyin"), town_out)
 
 
 def _write_tsv(path: Path, header: tuple[str, ...], rows) -> None:
