@@ -16,6 +16,7 @@ from regions.place import Place, PlaceMatch
 log = logging.getLogger(__name__)
 
 FindPlace = Callable[..., PlaceMatch]
+_reported: set[str] = set()
 
 
 @cache
@@ -38,8 +39,11 @@ def read_place(text: str, *, expecting: bool = False) -> tuple[Place | None, tup
         return None, ()
     try:
         match = finder(text, expecting=expecting)
-    except Exception:  # a gazetteer bug must not cost the customer the rest of the parse
-        log.exception("find_place failed")
+    except Exception as exc:  # a gazetteer bug must not cost the customer the rest of the parse
+        key = f"{type(exc).__name__}: {exc}"
+        if key not in _reported:  # once per distinct failure, not once per message
+            _reported.add(key)
+            log.exception("find_place failed; parsing on without a place")
         return None, ()
     if match is None:
         return None, ()
