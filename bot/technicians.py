@@ -15,8 +15,9 @@ Each ``technicians:`` entry in config.yml::
       active: true               # optional
 
 The sync is idempotent: technicians are matched by ``code``; fields and coverage are updated in place;
-technicians no longer in config are deactivated (never deleted: bookings refer to them). A change
-writes one audit row.
+technicians no longer in config are deactivated (never deleted: bookings refer to them; their booked
+visits stay for an operator to reassign). A changed ``slot_capacity`` applies to windows not yet
+started, never below what is already booked. A change writes one audit row.
 """
 
 from __future__ import annotations
@@ -25,11 +26,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.booking.settings import DAY_RULES
-from bot.store.models import AuditLog, Technician, TechnicianCoverage
+from bot.store.models import AuditLog, Slot, Technician, TechnicianCoverage
+from bot.store.types import utcnow
 
 _ADCODE = re.compile(r"^\d{6}$")
 
@@ -174,6 +176,17 @@ def _apply(tech: Technician, spec: TechnicianSpec) -> bool:
     return changed
 
 
+def _resize_future_slots(session: Session, tech: Technician) -> None:
+    """Apply a changed ``slot_capacity`` to windows not yet started, never below what is booked."""
+    session.execute(
+        update(Slot)
+        .where(Slot.technician_id == tech.id, Slot.start > utcnow(), Slot.capacity != tech.slot_capacity)
+        .values(capacity=func.max(Slot.booked, tech.slot_capacity) if session.get_bind().dialect.name == "sqlite"
+                else func.greatest(Slot.booked, tech.slot_capacity))
+        .execution_options(synchronize_session=False)
+    )
+
+
 def sync_from_config(session: Session, config: dict[str, Any]) -> SyncReport:
     """Load the configured technicians and their coverage into the database (idempotent)."""
     specs = parse_technicians(config)
@@ -188,6 +201,7 @@ def sync_from_config(session: Session, config: dict[str, Any]) -> SyncReport:
             report.added.append(spec.code)
         elif _apply(tech, spec):
             report.updated.append(spec.code)
+            _resize_future_slots(session, tech)
         else:
             report.unchanged.append(spec.code)
     for code, tech in existing.items():

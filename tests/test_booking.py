@@ -302,6 +302,22 @@ def test_capacity_two_takes_exactly_two(store, fake_distances):
 
 # -- technicians from config ----------------------------------------------------------------------------
 
+def test_capacity_change_applies_to_future_windows_not_below_booked(store, fake_distances):
+    near = CONFIG["technicians"][0]
+    now = datetime.now(UTC)
+    with store.session() as s:
+        sync_from_config(s, {**CONFIG, "technicians": [{**near, "slot_capacity": 3}]})
+        offers = find_slots(s, brand="丹斯提尼", product="safe", adcode="410825", after=now, count=2, config=CONFIG)
+        for _ in range(2):
+            assert book(s, _ticket(s), offers[0], config=CONFIG) is not None
+        assert book(s, _ticket(s), offers[1], config=CONFIG) is not None
+    with store.session() as s:
+        sync_from_config(s, {**CONFIG, "technicians": [{**near, "slot_capacity": 1}]})
+    with store.session(readonly=True) as s:
+        capacities = sorted((slot.booked, slot.capacity) for slot in s.scalars(select(Slot)))
+    assert capacities == [(1, 1), (2, 2)]
+
+
 def test_base_may_be_place_text():
     config = {**CONFIG, "technicians": [{**CONFIG["technicians"][0], "base": "焦作市博爱县"}]}
     assert parse_technicians(config)[0].base_adcode == "410822"
