@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from datetime import UTC, datetime, timedelta, timezone
@@ -289,8 +290,8 @@ def test_db_cli_upgrade_is_idempotent_and_info_reports(db_url, capsys):
 
     drop_everything(Database(db_url))
     assert main(["db", "upgrade", "--url", db_url]) == 0
-    first = capsys.readouterr().out
-    assert "technicians: 17 added" in first or "added" in first
+    added = re.search(r"technicians: (\d+) added", capsys.readouterr().out)
+    assert added and 8 <= int(added.group(1)) <= 20
     assert main(["db", "upgrade", "--url", db_url]) == 0
     assert "0 added, 0 updated, 0 deactivated" in capsys.readouterr().out
     assert main(["db", "info", "--url", db_url, "--json"]) == 0
