@@ -83,7 +83,13 @@ class Engine:
             guess = self.classifier.classify(norm)
             intent, confidence, recognised = guess.intent, guess.confidence, guess.recognised
             rasa_fault = None
-        may_guess = expecting == "fault" or intent not in intents.NO_FAULT_GUESS
+        # The fault classifier only guesses inside a repair context: a named product or brand, a
+        # message the intent model reads as a fault report, or an answer to "what is wrong?".
+        # Elsewhere its guesses are mostly noise ("我在上班" is not cannot_open).
+        may_guess = (
+            expecting == "fault" or product is not None or brand is not None
+            or (intent == "report_fault" and recognised)
+        )
         fault = rasa_fault or self.faults.read(norm, expecting=expecting == "fault", guess=may_guess)
 
         if (

@@ -50,11 +50,6 @@ class IntentClassifier:
         return IntentGuess(guess.label, round(guess.probability, 3))
 
 
-# Intents after which an unmatched message is not described as a fault by guesswork: the customer is
-# cancelling, thanking, confirming … and any fault words there are named explicitly if at all.
-NO_FAULT_GUESS = frozenset({"cancel", "reschedule", "ask_progress", "thanks", "goodbye", "affirm", "deny", "ask_human"})
-
-
 def adjust(
     intent: str, *, fault: str | None, product: str | None, other_slots: bool, recognised: bool = True
 ) -> str:

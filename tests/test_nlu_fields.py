@@ -133,7 +133,9 @@ def test_faults(text: str, fault: str) -> None:
     assert parse(text, now=NOW).fault == fault
 
 
-@pytest.mark.parametrize("text", ["你好", "谢谢", "多少钱", "师傅几点到", "13812345678"])
+@pytest.mark.parametrize(
+    "text", ["你好", "谢谢", "多少钱", "师傅几点到", "13812345678", "我在上班", "我家在三楼", "确定", "错了错了"]
+)
 def test_no_fault_without_one(text: str) -> None:
     assert parse(text, now=NOW).fault is None
 
