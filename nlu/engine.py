@@ -92,18 +92,22 @@ class Engine:
         )
         fault = rasa_fault or self.faults.read(norm, expecting=expecting == "fault", guess=may_guess)
 
+        brand_name = brand.name if brand else None
+        brand_supported = brand.supported if brand else None
         if (
             brand is None
             and expecting == "brand"
             and intent in ("out_of_scope", "report_fault")
             and not (place or candidates or phone.phone or phone.invalid or when)
         ):
-            named = self._unknown_brand(norm, product)
+            named = self._unknown_brand(norm)
             if named:
-                return self._with_named_brand(named, text, norm, product, fault, phone, when, confidence)
+                # A brand outside the catalogue, named in answer to "which brand?", is a fact the
+                # customer stated, and one we do not serve.
+                brand_name, brand_supported, intent = named, False, "report_fault"
 
         other_slots = bool(
-            brand or place or candidates or phone.phone or when or (phone.invalid and expecting == "phone")
+            brand_name or place or candidates or phone.phone or when or (phone.invalid and expecting == "phone")
         )
         intent = intents.adjust(
             intent, fault=fault, product=product, other_slots=other_slots, recognised=recognised
@@ -123,8 +127,8 @@ class Engine:
             text=text,
             intent=intent,
             intent_confidence=confidence,
-            brand=brand.name if brand else None,
-            brand_supported=brand.supported if brand else None,
+            brand=brand_name,
+            brand_supported=brand_supported,
             product=product,
             fault=fault,
             place=place,
@@ -134,8 +138,7 @@ class Engine:
             when=when,
         )
 
-
-    def _unknown_brand(self, norm: str, product: str | None) -> str | None:
+    def _unknown_brand(self, norm: str) -> str | None:
         """A brand name outside the catalogue typed in answer to "which brand?" (海尔, "是雅洁的")."""
         if _NO_BRAND.search(norm) or self.faults.hits(norm):
             return None
@@ -144,17 +147,6 @@ class Engine:
             word = word.replace(words, "")
         word = _BRAND_FILLER.sub("", word.strip(" ，。,.!！")).strip()
         return word if _BRAND_WORD.match(word) else None
-
-    def _with_named_brand(
-        self, name: str, text: str, norm: str, product: str | None, fault: str | None, phone: Any,
-        when: Any, confidence: float,
-    ) -> Parse:
-        # A named brand outside the catalogue is a fact (the customer said it) and one we do not serve.
-        return Parse(
-            text=text, intent="report_fault", intent_confidence=confidence, brand=name, brand_supported=False,
-            product=product, fault=fault, phone=phone.phone, phone_invalid=phone.invalid and phone.phone is None,
-            when=when,
-        )
 
 
 @cache
