@@ -59,6 +59,36 @@ class BrandArea:
                 area.whole.setdefault(e.adcode, e)
         return area
 
+    def covers(self, place: Place | None) -> Coverage:
+        """Town semantics: whole units (or whole prefectures) cover everything in them; towns only themselves."""
+        brand = self.brand
+        if place is None:
+            return Coverage(None, "地点未确定")
+        adcode = place.adcode
+        d = gazetteer().lookup(adcode)
+        if d is not None:
+            adcode = d.adcode  # an old code of a renamed unit
+        label = place.label
+        whole = self.whole.get(adcode) or (
+            self.whole.get(d.prefecture_code) if d and d.prefecture_code else None
+        )
+        if whole is not None:
+            return Coverage(True, f"在服务范围内：{whole.raw}", entry=whole.raw)
+        parts = self.parts.get(adcode)
+        if parts:
+            towns = tuple(parts)
+            if place.town is None:
+                unit = place.county or place.city or label
+                reason = f"{brand}在{unit}只服务部分镇街：{'、'.join(towns)}，需要确认所在镇街"
+                return Coverage(None, reason, need_town=True, towns=towns)
+            entry = parts.get(place.town)
+            if entry is not None:
+                return Coverage(True, f"在服务范围内：{entry.raw}", towns=towns, entry=entry.raw)
+            return Coverage(
+                False, f"不在服务范围：{label}（{brand}在当地只服务{'、'.join(towns)}）", towns=towns
+            )
+        return Coverage(False, f"不在服务范围：{label}")
+
 
 def load_brand_file(path: Path) -> tuple[str, list[AreaEntry]]:
     """Read one ``<brand>.yml``: its brand name and entries."""
@@ -83,29 +113,4 @@ def covers(brand: str, place: Place | None) -> Coverage:
     area = service_areas().get(brand)
     if area is None:
         return Coverage(False, f"未知品牌或没有服务区域：{brand}")
-    if place is None:
-        return Coverage(None, "地点未确定")
-    adcode = place.adcode
-    d = gazetteer().lookup(adcode)
-    if d is not None:
-        adcode = d.adcode  # an old code of a renamed unit
-    label = place.label
-    whole = area.whole.get(adcode)
-    if whole is not None:
-        return Coverage(True, f"在服务范围内：{whole.raw}", entry=whole.raw)
-    parts = area.parts.get(adcode)
-    if parts:
-        towns = tuple(parts)
-        if place.town is None:
-            unit = place.county or place.city or label
-            return Coverage(
-                None,
-                f"{brand}在{unit}只服务部分镇街：{'、'.join(towns)}，需要确认所在镇街",
-                need_town=True,
-                towns=towns,
-            )
-        entry = parts.get(place.town)
-        if entry is not None:
-            return Coverage(True, f"在服务范围内：{entry.raw}", towns=towns, entry=entry.raw)
-        return Coverage(False, f"不在服务范围：{label}（{brand}在当地只服务{'、'.join(towns)}）", towns=towns)
-    return Coverage(False, f"不在服务范围：{label}")
+    return area.covers(place)

@@ -208,6 +208,18 @@ class PlaceFinder:
         """Resolve the device's place in ``text`` (see module docstring)."""
         return self.explain(text, expecting=expecting)[0]
 
+    def prefecture_only(self, text: str) -> Division | None:
+        """The one prefecture a text names when it names no county (苏州市 as a whole service area)."""
+        text = text[:MAX_TEXT].translate(_FULLWIDTH)
+        found = {
+            s.code
+            for h in self._hits(text)
+            if not h.partial and not _names_other_province(h)  # 海南 alone is the province, not 海南州
+            for s in h.senses
+            if s.kind == "prefecture" and s.code in self.gz.prefectures
+        }
+        return self.gz.prefectures[next(iter(found))] if len(found) == 1 else None
+
     def explain(self, text: str, *, expecting: bool = False) -> tuple[PlaceMatch, Reading | None]:
         """Like ``find``, plus how the winning reading was made (for audits of the seed lists)."""
         if not text:
@@ -425,6 +437,13 @@ def _locative(text: str, h: _Hit) -> bool:
     after = text[h.end : h.end + 1]
     ends = not after or not ("\u4e00" <= after <= "\u9fff") or after in "这那"
     return (before in LOCATIVE_BEFORE or before[-1:] == "住") and ends
+
+
+def _names_other_province(h: _Hit) -> bool:
+    """Does the hit also read as a province other than its prefectures' own (海南 vs 海南藏族自治州)?"""
+    provinces = {s.code[:2] for s in h.senses if s.kind == "province"}
+    prefectures = {s.code[:2] for s in h.senses if s.kind == "prefecture"}
+    return bool(provinces - prefectures)
 
 
 def _straddles(h: _Hit, b: _Hit) -> bool:

@@ -106,6 +106,14 @@ def detect_brand(text: str, brands: dict[str, list[str]]) -> str | None:
 def resolve_entry(entry: SeedEntry) -> AreaEntry:
     """Resolve one listed entry; the note says what was not a plain match (renamed, abbreviated …)."""
     match, reading = finder().explain(entry.raw)
+    if match.place is None and not match.candidates:
+        pref = finder().prefecture_only(entry.raw)
+        if pref is not None:  # a whole prefecture is served: every county in it
+            note = f"whole prefecture {pref.name}: covers every county-level unit in it"
+            return AreaEntry(
+                entry.raw, NORMALISED, pref.adcode, pref.province, pref.name, None, None, note,
+                entry.occurrences, entry.line,
+            )  # fmt: skip
     if match.place is None or reading is None:
         if match.candidates:
             note = "ambiguous: " + "、".join(p.label for p in match.candidates)

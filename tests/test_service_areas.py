@@ -106,3 +106,18 @@ def test_known_seed_traps_in_committed_data() -> None:
     assert entries["重庆市江北区"].adcode == "500105"
     for raw in ("海南贵德县", "海南同德县", "海南兴海县"):
         assert entries[raw].province == "青海省"
+
+
+def test_a_whole_prefecture_entry_covers_its_counties() -> None:
+    from regions import find_place
+    from regions.coverage import BrandArea
+
+    entries = [resolve_entry(SeedEntry(raw, 1, 1)) for raw in ("苏州市", "东莞市茶山镇", "海南", "北京市")]
+    assert [(e.status, e.adcode) for e in entries] == [
+        (NORMALISED, "320500"), (RESOLVED, "441900"), (UNRESOLVED, None), (NORMALISED, "110100"),
+    ]  # fmt: skip
+    area = BrandArea.from_entries("测试", entries)
+    assert area.covers(find_place("苏州吴中区").place).covered is True
+    assert area.covers(find_place("北京朝阳区").place).covered is True
+    assert area.covers(find_place("无锡江阴").place).covered is False
+    assert area.covers(find_place("东莞").place).need_town is True
