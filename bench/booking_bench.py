@@ -2,7 +2,8 @@
 
 ``find_slots``: one read-only transaction per search (open, search, close) for counties spread over
 the technicians' areas. ``book``: one transaction per booking (ticket, search, book, commit), which is
-what a customer's button press costs. PostgreSQL is skipped with a note when unreachable.
+what a customer's button press costs. ``contended_book``: 20 conversations press the same one-seat
+window at once (latency per press including the wait for the lock; ``winners`` must be 1). PostgreSQL is skipped with a note when unreachable.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import random
 import socket
 import statistics
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -96,9 +98,57 @@ def _measure(url: str) -> dict[str, object]:
                     booked += 1
 
         booking = _timed(book_once, BOOKINGS)
-        return {"find_slots": _percentiles(search), "book": _percentiles(booking), "booked": booked}
+        return {
+            "find_slots": _percentiles(search),
+            "book": _percentiles(booking),
+            "booked": booked,
+            "contended_book": _contended(url, now),
+        }
     finally:
         db.dispose()
+
+
+def _contended(url: str, now: datetime, presses: int = 20) -> dict[str, object]:
+    """``presses`` conversations book the same one-seat window at once: latency per press, winners.
+
+    The pool holds a warm connection per thread, so the figure is the wait for the lock, not connects.
+    """
+    db = Database(url, pool_size=presses, max_overflow=0)
+    warm = [db.engine.connect() for _ in range(presses)]
+    for conn in warm:
+        conn.close()
+    try:
+        return _press_together(db, now, presses)
+    finally:
+        db.dispose()
+
+
+def _press_together(db: Database, now: datetime, presses: int) -> dict[str, object]:
+    with db.session() as s:
+        offer = find_slots(s, brand="旗电佳", product="lock", adcode="441900", town="虎门镇", after=now, count=1)[0]
+        tickets = [Ticket(status="collecting", brand="旗电佳", product="lock", adcode="441900") for _ in range(presses)]
+        s.add_all(tickets)
+        s.flush()
+        ids = [t.id for t in tickets]
+    barrier = threading.Barrier(presses)
+    samples: list[float] = []
+    winners: list[int] = []
+
+    def press(ticket_id: int) -> None:
+        barrier.wait()
+        start = time.perf_counter()
+        with db.session() as s:
+            won = book(s, s.get(Ticket, ticket_id), offer) is not None
+        samples.append((time.perf_counter() - start) * 1000)
+        if won:
+            winners.append(ticket_id)
+
+    threads = [threading.Thread(target=press, args=(i,)) for i in ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return {**_percentiles(samples), "max_ms": round(max(samples), 3), "winners": len(winners)}
 
 
 @contextmanager

@@ -11,7 +11,9 @@ Public API:
   the per-chat lock until the transaction ends. PostgreSQL: ``SELECT … FOR UPDATE`` on the row (so
   chats are serialised across processes, different chats run in parallel). SQLite allows one writer:
   every read-write transaction starts with ``BEGIN IMMEDIATE`` (engine event), so the lock is held from
-  the first statement, and a busy timeout makes concurrent writers wait instead of failing.
+  the first statement, and a busy timeout makes concurrent writers wait instead of failing. Within one
+  process, write sessions also queue on a per-file lock, which hands over at once where SQLite's busy
+  handler would sleep and poll.
 - ``seen_message(session, channel, message_id) -> bool``: records the id; True when it was already
   recorded (a duplicate delivery). Backed by the primary key, so concurrent deliveries of the same id
   see exactly one False. Recorded in the caller's transaction: if handling fails and rolls back, a
@@ -21,11 +23,12 @@ Public API:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -96,6 +99,17 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
+_writer_locks: dict[str, threading.RLock] = {}
+_writer_locks_guard = threading.Lock()
+
+
+def _sqlite_writer_lock(database: str | None) -> threading.RLock:
+    """One lock per SQLite file in this process (re-entrant: a nested session must not hang here)."""
+    key = os.path.abspath(database) if database and database != ":memory:" else f":memory:{id(object())}"
+    with _writer_locks_guard:
+        return _writer_locks.setdefault(key, threading.RLock())
+
+
 class Database:
     """One database (SQLite file or PostgreSQL) with its engine and session factory."""
 
@@ -113,6 +127,9 @@ class Database:
         self.engine: Engine = create_engine(self.url, **kwargs)
         if self.engine.dialect.name == "sqlite":
             _configure_sqlite(self.engine)
+        # SQLite: writers of this process queue on a lock that wakes the next one at once; between
+        # processes SQLite's busy handler (which sleeps and polls) still keeps them apart.
+        self._writer_lock = _sqlite_writer_lock(parsed.database) if self.engine.dialect.name == "sqlite" else None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._readonly_sessions = sessionmaker(
             self.engine.execution_options(**{_READONLY: True}), expire_on_commit=False
@@ -123,14 +140,15 @@ class Database:
         """``sqlite`` or ``postgresql``."""
         return self.engine.dialect.name
 
-    @contextmanager
+    @contextlib.contextmanager
     def session(self, *, readonly: bool = False) -> Iterator[Session]:
         """A session in one transaction: committed when the block succeeds, rolled back on error.
 
         ``readonly=True`` skips SQLite's up-front write lock; nothing is committed.
         """
         factory = self._readonly_sessions if readonly else self._sessions
-        with factory() as session:
+        writer = contextlib.nullcontext() if readonly or self._writer_lock is None else self._writer_lock
+        with writer, factory() as session:
             try:
                 yield session
                 if readonly:
