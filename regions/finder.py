@@ -8,8 +8,9 @@ How it works, in one pass over the text:
 3. provinces and prefectures become context; each county/town reading is scored by its own
    strength, agreement with the context (the named city wins), and whether its clause talks about
    the device (保险柜在老家沭阳) or about the person (我在苏州上班);
-4. a named prefecture with no county of its own that follows it gets a homophone look-up in that
-   prefecture only (焦作文县 → 温县, 苏州张家刚 → 张家港市);
+4. a named prefecture (or town-bearing county) that no found place agrees with gets a homophone
+   look-up right after it, inside it only (焦作文县 → 温县, 苏州张家刚 → 张家港市, 琼海嘉记镇 → 嘉积镇);
+   with no context at all, only a single-slip typo of a full county name is accepted (无中区 → 吴中区);
 5. one best place wins; a tie between different places is returned as candidates, never a guess.
 """
 
@@ -24,7 +25,7 @@ import ahocorasick
 
 from regions.gazetteer import COUNTYLESS, SUBAREA, Division, Gazetteer, gazetteer
 from regions.pinyin_index import typed_key
-from regions.place import Place, PlaceMatch
+from regions.place import PlaceMatch
 
 # Reading strengths: how much a surface form by itself says "this is the place".
 FULL, OLD, HOMOPHONE, SHORT, TOWN_SHORT = 3.0, 2.5, 2.5, 2.0, 1.5
@@ -122,7 +123,6 @@ class PlaceFinder:
     def __init__(self, gz: Gazetteer) -> None:
         self.gz = gz
         senses: dict[str, list[Sense]] = defaultdict(list)
-        self._weak = gz.weak_names
         area_names: set[str] = set()
         for p in gz.provinces.values():
             senses[p.name].append(Sense("province", p.adcode, FULL))
@@ -308,8 +308,6 @@ class PlaceFinder:
                     score += PARTIAL_PENALTY
                 score += _clause_cue(text, h.start, h.end)
                 note = s.note
-                if note is None and h.surface != d.name and s.kind == "county" and s.strength < SHORT:
-                    note = f"{h.surface} → {d.name}"
                 used = tuple(
                     (ch.surface, cs) for ch, cs in contexts if ch is not h and gz.contains(cs.code, d)
                 )
@@ -497,8 +495,3 @@ def finder() -> PlaceFinder:
 def find_place(text: str, *, expecting: bool = False) -> PlaceMatch:
     """Free text → ``PlaceMatch``: a place, several candidates (ambiguous), or nothing."""
     return finder().find(text, expecting=expecting)
-
-
-def candidates_places(match: PlaceMatch) -> list[Place]:
-    """All places a match stands for (the resolved one, or the candidates)."""
-    return [match.place] if match.place else list(match.candidates)
