@@ -33,6 +33,11 @@ DEFAULT_DAY_PARTS: dict[str, tuple[int, int]] = {
 WHOLE_DAY = "全天"
 # One-character parts only count right after a day word (明晚, 今早); alone they are too common.
 _SHORT_PARTS = {"早": "早上", "晚": "晚上"}
+# Other ways to say a day part, read as the part they mean.
+_PART_ALIASES = {
+    "一早": "早上", "清早": "早上", "一大早": "早上", "午后": "下午", "午饭后": "下午",
+    "晚饭后": "晚上", "下班后": "晚上", "半夜": "夜里", "深夜": "夜里",
+}
 
 _ASAP = re.compile(r"越快越好|越早越好|尽快|尽早|马上|立刻|立即|赶紧|赶快|现在就|现在过来|现在能|急需|加急|第一时间|最快")
 _GREETINGS = re.compile(r"早上好|早晨好|上午好|中午好|下午好|晚上好|晚安|早安")
@@ -124,6 +129,10 @@ def _find_part(text: str, parts: dict[str, tuple[int, int]]) -> str | None:
             continue
         i = text.find(name)
         if i >= 0 and (best is None or i < best[0]):
+            best = (i, name)
+    for alias, name in _PART_ALIASES.items():
+        i = text.find(alias)
+        if i >= 0 and name in parts and (best is None or i < best[0]):
             best = (i, name)
     if best:
         return best[1]
