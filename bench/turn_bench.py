@@ -7,8 +7,11 @@ measured around ``Engine.respond`` — what the web API awaits — and includes 
 database's writer lock.
 
 - ``1``: conversations one after another.
-- ``100``: 100 conversations at once, starting within the first 1.5 s; each customer "types" 0.5–1.5 s
-  between messages (about 80 messages per second in total, a busy hotline's peak many times over).
+- ``100``: 100 conversations at once, starting at random within the first think time; each customer
+  takes 2–6 s to read a reply and type or press the next message (about 25 messages per second in
+  total — a very busy hotline's peak many times over).
+- ``100_fast``: the same with 0.5–1.5 s between messages (about 80 messages per second): faster than
+  people type, to show how latency grows with load.
 - ``100_no_think``: 100 conversations firing their next message the moment the reply arrives: a
   saturation test, where latency is mostly queueing; ``turns_per_s`` is the throughput ceiling.
 
@@ -34,7 +37,8 @@ from bot.messages import InboundMessage
 PLACES = ["焦作市温县", "开封市鼓楼区", "湛江市赤坎区", "东莞市虎门镇", "焦作温县", "正阳县", "铜陵铜官区", "广州荔湾区"]
 SEQUENTIAL_CONVERSATIONS = 15
 CONCURRENT_CONVERSATIONS = 100
-THINK_S = (0.5, 1.5)
+THINK_S = (2.0, 6.0)
+FAST_THINK_S = (0.5, 1.5)
 
 
 def _script(i: int, place: str) -> list[str | None]:
@@ -94,6 +98,7 @@ def _measure(url: str) -> dict[str, object]:
         return {
             "1": asyncio.run(_scenario(engine, SEQUENTIAL_CONVERSATIONS, False, None)),
             "100": asyncio.run(_scenario(engine, CONCURRENT_CONVERSATIONS, True, THINK_S)),
+            "100_fast": asyncio.run(_scenario(engine, CONCURRENT_CONVERSATIONS, True, FAST_THINK_S)),
             "100_no_think": asyncio.run(_scenario(engine, CONCURRENT_CONVERSATIONS, True, None)),
         }
     finally:
@@ -104,7 +109,7 @@ def run() -> dict[str, object]:
     """Turn latency per backend and concurrency (see module docstring)."""
     results: dict[str, object] = {
         "targets": {"sqlite_p99_ms_at_100": 30, "postgresql_p99_ms_at_100": 50},
-        "think_s": list(THINK_S),
+        "think_s": {"100": list(THINK_S), "100_fast": list(FAST_THINK_S), "100_no_think": [0, 0]},
     }
     with _private_data_dir():
         results["sqlite"] = _measure(f"sqlite:///{Path(os.environ['REPAIRBOT_DATA']) / 'turns.sqlite3'}")

@@ -29,7 +29,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
@@ -130,25 +130,36 @@ class Engine:
                 return Outcome(ticket=ticket_json(session, current, self.tz), duplicate=True)
             conv = lock_conversation(session, msg.channel, msg.chat_id)
             conv.last_message_at = now
-            session.add(Message(conversation_id=conv.id, direction="in", text=msg.text,
-                                channel_message_id=msg.message_id))
             state = ConversationState.from_json(conv.state)
             ticket = session.get(Ticket, state.ticket_id) if state.ticket_id is not None else None
+            erased = False
             if conv.operator_id is not None:
-                return Outcome(ticket=ticket_json(session, self._current_ticket(session, conv, ticket), self.tz))
-            if not cleaned.text:
-                replies = [Reply(say("attachment_only" if msg.attachments else "empty_message"))]
-                shown = ticket
+                replies, shown = [], ticket
+            elif not cleaned.text:
+                replies, shown = [Reply(say("attachment_only" if msg.attachments else "empty_message"))], ticket
             else:
-                replies, shown = self._turn(session, conv, state, ticket, cleaned.text, now)
+                replies, shown, erased = self._turn(session, conv, state, ticket, cleaned.text, now)
                 if cleaned.truncated:
                     replies.insert(0, Reply(say("too_long", chars=cleaned.original_chars, limit=self.max_chars)))
-            for reply in replies:
-                session.add(Message(conversation_id=conv.id, direction="out", text=reply.text))
-            return Outcome(replies=replies, ticket=ticket_json(session, self._current_ticket(session, conv, shown), self.tz))
+            view = ticket_json(session, self._current_ticket(session, conv, shown), self.tz)
+            self._store_messages(session, conv, msg, replies, erased)
+            return Outcome(replies=replies, ticket=view)
+
+    @staticmethod
+    def _store_messages(session: Session, conv: Conversation, msg: InboundMessage, replies: list[Reply],
+                        erased: bool) -> None:
+        """The inbound text and the replies in one statement (cheaper than ORM objects on every turn).
+
+        When this very turn erased the customer's data, the inbound text is not kept either.
+        """
+        rows = [{"conversation_id": conv.id, "direction": "in", "text": None if erased else msg.text,
+                 "erased": erased, "channel_message_id": msg.message_id}]
+        rows += [{"conversation_id": conv.id, "direction": "out", "text": r.text, "erased": False,
+                  "channel_message_id": None} for r in replies]
+        session.execute(insert(Message), rows)
 
     def _turn(self, session: Session, conv: Conversation, state: ConversationState, ticket: Ticket | None,
-              text: str, now: datetime) -> tuple[list[Reply], Ticket | None]:
+              text: str, now: datetime) -> tuple[list[Reply], Ticket | None, bool]:
         parse = self.nlu(text, expecting=state.expecting, now=now)
         services = DbServices(session, self.config, self.catalog)
         step = dialogs.step(state, parse, services, now)
@@ -173,7 +184,8 @@ class Engine:
         conv.state = new_state.to_json()
         conv.expecting = new_state.expecting
         conv.misunderstood_count = new_state.misunderstood
-        return list(step.replies), applier.ticket or applier.touched
+        erased = any(isinstance(e, dialogs.EraseCustomer) for e in step.effects)
+        return list(step.replies), applier.ticket or applier.touched, erased
 
     def _current_ticket(self, session: Session, conv: Conversation, ticket: Ticket | None) -> Ticket | None:
         """The ticket to show: the current one, else the chat's latest; None before any intake."""
