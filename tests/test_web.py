@@ -162,3 +162,40 @@ def test_real_socket_round_trip(app) -> None:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def test_repairbot_serve_command_migrates_serves_and_logs_cleanly(tmp_path) -> None:
+    """The real command: empty database → migrated on start → chat works → logs have no formatter errors."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    port = _free_port()
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'serve.sqlite3'}",
+               REPAIRBOT_DATA=str(tmp_path / "data"), PYTHONIOENCODING="utf-8")
+    log_path = tmp_path / "serve.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(port)], stdout=log,
+                                stderr=subprocess.STDOUT, cwd=Path(__file__).resolve().parent.parent, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as c:
+            while True:
+                try:
+                    if c.get("/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert proc.poll() is None, log_path.read_text()
+                assert time.monotonic() < deadline, "repairbot serve did not come up"
+                time.sleep(0.2)
+            data = c.post("/api/chat", json={"user": "s", "text": "电话13812345678，保险柜打不开了"}).json()
+            assert data["ticket"]["phone_masked"] == "138****5678"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    output = log_path.read_text(encoding="utf-8")
+    assert "Logging error" not in output and "Traceback" not in output, output
+    assert "13812345678" not in output
+    assert '"POST /api/chat HTTP/1.1" 200' in output

@@ -33,7 +33,9 @@ def _serve(args: argparse.Namespace) -> int:
     port = args.port or settings["port"]
     print(f"web chat on http://{host}:{port}/", flush=True)
     try:
-        uvicorn.run(app, host=host, port=port, log_level=args.log_level)
+        # log_config=None: uvicorn's own formatters need the raw log arguments, which the phone masking
+        # replaces by the masked message; the root handler configured above prints that message.
+        uvicorn.run(app, host=host, port=port, log_level=args.log_level, log_config=None)
     finally:
         db.dispose()
     return 0
