@@ -54,6 +54,14 @@ RESOLVES = {
     "南通海门市": ("320614", "南通市", "海门区", None),
     "平凉市华亭县": ("620881", "平凉市", "华亭市", None),
     "大同城区": ("140213", "大同市", "平城区", None),
+    # older changes the package log lacks (curated): the name people still use resolves to today's unit
+    "户县": ("610118", "西安市", "鄠邑区", None),
+    "郫县": ("510117", "成都市", "郫都区", None),
+    "上海闸北": ("310106", "上海市", "静安区", None),
+    "大同南郊区": ("140214", "大同市", "云冈区", None),
+    "淮安清河区": ("320812", "淮安市", "清江浦区", None),
+    "清河区": ("211204", "铁岭市", "清河区", None),  # today's 清河区 beats the old one of 淮安
+    "天津塘沽": ("120116", "天津市", "滨海新区", None),
     # county vs district traps
     "华容县": ("430623", "岳阳市", "华容县", None),
     "鄂州华容": ("420703", "鄂州市", "华容区", None),

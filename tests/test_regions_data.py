@@ -81,6 +81,12 @@ def test_every_county_level_unit_has_coordinates_inside_china() -> None:
         assert 3.0 < d.lat < 54.0 and 73.0 < d.lon < 136.0, (d.adcode, d.name, d.lat, d.lon)
 
 
+def test_every_gbt_unit_has_its_own_point_not_its_parents() -> None:
+    gz = gazetteer()
+    borrowed = [d.name for d in gz.counties.values() if d.kind == GBT and d.coord_source.startswith("parent")]
+    assert borrowed == []
+
+
 def test_every_unit_has_province_and_prefecture_except_province_direct() -> None:
     gz = gazetteer()
     for d in gz.counties.values():

@@ -339,6 +339,9 @@ def main() -> int:
     for c in changes:
         if c.old_county and c.new_county and c.old_county != c.new_county:
             old_names_of[(c.new_province, short_county(c.new_county, None))].append(c.old_county)
+    for _date, old_name, _pref, new_code, _note in curated_changes:
+        t = counties[new_code]
+        old_names_of[(t.province, t.short)].append(old_name)
     for d in counties.values():
         if d.lat is not None:
             continue
@@ -355,7 +358,7 @@ def main() -> int:
                     row, src = old_rows[oc], f"cpca old code {oc}"
                     break
         if not (row and row.lat is not None):
-            for nm in (d.name, d.short + "县", d.short + "市", d.short + "区"):
+            for nm in (d.name, d.short, d.short + "县", d.short + "市", d.short + "区"):
                 r = old_by_name.get((code[:4], nm))
                 if r and r.lat is not None:
                     row, src = r, f"cpca by name {r.name} {r.code}"
@@ -378,8 +381,9 @@ def main() -> int:
             continue
         if not (row and row.lat is not None):
             # the prefecture itself was re-coded (那曲地区 5424 → 那曲市 5406): same name, same province
+            names = {d.name, d.short + "县", d.short + "市"} if len(d.short) >= 2 else {d.name}
             same = [
-                r for c, r in old_rows.items() if r.name == d.name and c[:2] == code[:2] and r.lat is not None
+                r for c, r in old_rows.items() if r.name in names and c[:2] == code[:2] and r.lat is not None
             ]
             if len(same) == 1:
                 row, src = same[0], f"cpca by name {same[0].name} {same[0].code}"
@@ -484,8 +488,11 @@ def main() -> int:
         )
     for date, old_name, pref_code, new_code, note in curated_changes:
         t = counties[new_code]
+        # merged when the target existed before the change (2016 cpca lists it), else a rename
+        kind = "merged" if (new_code[:4], t.name) in old_by_name else "renamed"
+        old_code = next((c for c, r in old_rows.items() if r.name == old_name and c[:4] == pref_code[:4]), "")
         change_rows.append(
-            (date, old_name, prefectures[pref_code].name, t.province, "", new_code, t.name, "merged", note)
+            (date, old_name, prefectures[pref_code].name, t.province, old_code, new_code, t.name, kind, note)
         )
     for old_code, old_name, new_code, note in code_aliases:
         t = counties[new_code]
