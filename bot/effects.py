@@ -8,14 +8,14 @@ the turn's effects back to a savepoint and runs ``dialogs.slot_taken`` instead.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.privacy import erase_customer, lookup_hash, normalise_phone
-from bot.store.models import AuditLog, Conversation, Customer, Message, Ticket
+from bot.store.models import AuditLog, Booking, Conversation, Customer, FollowUp, Message, Ticket
 from dialogs import (
     BookSlot,
     CancelBooking,
@@ -151,15 +151,27 @@ class EffectApplier:
             ticket.closed_at = self.now
 
     def _ScheduleFollowUps(self, effect: ScheduleFollowUps) -> None:  # noqa: N802
-        # Follow-ups (reminder, survey) belong to the follow-up scheduler; plan them when it is installed.
-        try:
-            from bot import followups
-        except ImportError:
-            log.debug("no follow-up scheduler installed; nothing planned for ticket %s", self._current().id)
+        """Plan reminder/survey rows for the booked visit; earlier plans of this ticket are replaced."""
+        ticket = self._current()
+        self.session.flush()
+        booking = self.session.scalars(
+            select(Booking).where(Booking.ticket_id == ticket.id, Booking.status == "confirmed")
+            .order_by(Booking.id.desc()).limit(1)
+        ).first()
+        self.session.execute(
+            update(FollowUp).where(FollowUp.ticket_id == ticket.id, FollowUp.status == "pending")
+            .values(status="cancelled").execution_options(synchronize_session=False)
+        )
+        if booking is None:
             return
-        plan = getattr(followups, "schedule_for_ticket", None)
-        if plan is not None:
-            plan(self.session, self._current())
+        slot = booking.slot
+        for item in (self.config.get("dialog") or {}).get("follow_ups") or []:
+            if "before_start_h" in item:
+                due = slot.start - timedelta(hours=float(item["before_start_h"]))
+            else:
+                due = slot.end + timedelta(hours=float(item.get("after_end_h", 0)))
+            if due > self.now:  # a reminder for a visit in one hour is not sent two hours ago
+                self.session.add(FollowUp(ticket_id=ticket.id, kind=str(item["kind"]), due_at=due))
 
     # -- privacy -------------------------------------------------------------------------------------
     def _EraseCustomer(self, effect: EraseCustomer) -> None:  # noqa: N802

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from engine_helpers import ChatUser, make_engine
 from sqlalchemy import select, text
 
-from bot.store.models import Booking, Customer, Message, Slot, Ticket
+from bot.store.models import Booking, Customer, FollowUp, Message, Slot, Ticket
 
 ALL_IN_ONE = "我在焦作温县，丹斯提尼保险柜密码忘了，电话13812345678"
 
@@ -39,6 +41,12 @@ def test_all_in_one_first_message_is_booked_in_two_customer_turns(store) -> None
     assert offers[0]["label"].split(" ")[1].split("-")[0] == ticket["slot"]["start"][11:16]
     with store.session() as s:
         assert s.scalar(select(Booking.status)) == "confirmed"
+        # Reminder two hours before the visit, survey a day after (config.yml dialog.follow_ups).
+        plans = {f.kind: f for f in s.scalars(select(FollowUp))}
+        start = datetime.fromisoformat(ticket["slot"]["start"])
+        end = datetime.fromisoformat(ticket["slot"]["end"])
+        assert plans["reminder"].due_at == start - timedelta(hours=2) and plans["reminder"].status == "pending"
+        assert plans["survey"].due_at == end + timedelta(hours=24)
         # Phone numbers and message texts are encrypted at rest.
         raw_phone = s.execute(text("SELECT phone FROM customer")).scalar_one()
         assert b"13812345678" not in bytes(raw_phone)
@@ -137,6 +145,9 @@ def test_reschedule_by_chat_moves_the_booking(store) -> None:
     with store.session() as s:
         assert sorted(s.scalars(select(Booking.status))) == ["confirmed", "rescheduled"]
         assert sum(s.scalars(select(Slot.booked))) == 1
+        pending = s.scalars(select(FollowUp).where(FollowUp.status == "pending")).all()
+        assert len(pending) == 2  # re-planned for the new window, the old plan cancelled
+        assert min(f.due_at for f in pending) == datetime.fromisoformat(after["start"]) - timedelta(hours=2)
 
 
 def test_cancel_by_chat_frees_the_slot(store) -> None:
@@ -148,6 +159,7 @@ def test_cancel_by_chat_frees_the_slot(store) -> None:
     assert chat.ticket["status"] == "cancelled" and chat.ticket["slot"] is None
     with store.session() as s:
         assert sum(s.scalars(select(Slot.booked))) == 0
+        assert set(s.scalars(select(FollowUp.status))) == {"cancelled"}
 
 
 def test_complaint_hands_off_to_a_human(store) -> None:
