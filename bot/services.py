@@ -60,6 +60,11 @@ class DbServices:
             towns = tuple(regions.towns_of(place.adcode))
         return CoverageView(covered=cov.covered, reason=cov.reason, need_town=bool(cov.need_town), towns=towns)
 
+    def towns_of(self, adcode: str) -> tuple[str, ...]:
+        import regions
+
+        return tuple(regions.towns_of(adcode))
+
     def offers(
         self, *, brand: str, product: str | None, place: Place, after: datetime, prefer: When | None, count: int = 3
     ) -> list[Offer]:

@@ -87,7 +87,7 @@ def advance(turn: Turn, *, changed: set[str] | frozenset[str] = frozenset()) -> 
                 _ask_phone(turn)
                 return
             buttons = [("town", t, t, t) for t in cov.towns]
-            turn.ask("town", say("ask.town", place=place.label), buttons)
+            turn.ask("town", say("ask.town_served" if cov.towns else "ask.town", place=place.label), buttons)
             return
         s.covered, s.coverage_reason = cov.covered, cov.reason
         if cov.covered is False:

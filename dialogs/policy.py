@@ -16,7 +16,7 @@ from dialogs.intake import advance, merge
 from dialogs.services import Offer, Services
 from dialogs.state import BOOKED, CLOSED, ESCALATED, INTAKE, NEW, OFFERING, OUT_OF_AREA, ConversationState
 from dialogs.texts import mask_phone, say, squash, texts
-from dialogs.turn import Choice, Step, Turn, match_choice
+from dialogs.turn import Choice, Step, Turn, match_choice, town_core
 from nlu.types import Parse
 
 # Ticket status written for each stage (None: the stage does not decide the status).
@@ -58,6 +58,8 @@ def _dispatch(turn: Turn) -> None:
         _pressed(turn, Choice("brand_unknown", p.text))
         return
     choice = match_choice(s, p.text)
+    if choice is None and turn.before.expecting == "town":
+        choice = _typed_town(turn)
     if s.pending:
         if _answer_pending(turn, choice):
             return
@@ -104,6 +106,19 @@ def _dispatch(turn: Turn) -> None:
     advance(turn, changed=changed)
 
 
+def _typed_town(turn: Turn) -> Choice | None:
+    """A town typed instead of pressed, served or not (coverage decides next): "长安" → 长安镇."""
+    s = turn.s
+    if not s.place or turn.parse.place is not None:
+        return None
+    said = squash(turn.parse.text)
+    for town in turn.services.towns_of(s.place["adcode"]):
+        core = squash(town_core(town))
+        if said and (said == squash(town) or (len(core) >= 2 and said.startswith(core))):
+            return Choice("town", town, town)
+    return None
+
+
 def _no_new_facts(turn: Turn) -> None:
     """Nothing usable in the message: answer the social intents, else admit it and ask again."""
     s, intent = turn.s, turn.parse.intent
@@ -119,7 +134,7 @@ def _no_new_facts(turn: Turn) -> None:
         turn.ask(None, say("what_to_fix"))
         return
     elif intent == "affirm" and s.stage == OFFERING:
-        turn.lead(say("pick_offer"))
+        pass  # "好的" to the offers: the reminder below says what to do
     elif intent in ("out_of_scope", "deny", "affirm", "report_fault"):
         turn.misunderstood = intent in ("out_of_scope", "report_fault") or turn.before.expecting is not None
         turn.lead(say("misunderstood") if s.started else say("not_a_repair"))
@@ -133,8 +148,7 @@ def _reshow_offers(turn: Turn) -> None:
     s = turn.s
     buttons = [booking.offer_button("offer", Offer.from_json(o)) for o in s.offers]
     buttons.append(("other_time", say("other_time_button"), say("other_time_button"), None))
-    if not turn._lead:
-        turn.lead(say("pick_offer"))
+    turn.lead(say("pick_offer"))
     turn.ask("choice", "", buttons)
 
 

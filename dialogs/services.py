@@ -115,10 +115,14 @@ class Services(Protocol):
         """Is ``place`` (with its town, if any) inside the brand's service area?"""
         ...
 
+    def towns_of(self, adcode: str) -> tuple[str, ...]:
+        """Every town of a city without counties (东莞, 中山 …), served or not; empty elsewhere."""
+        ...
+
     def offers(
         self, *, brand: str, product: str | None, place: Place, after: datetime, prefer: When | None, count: int = 3
     ) -> list[Offer]:
-        """The earliest free visit windows, nearest technician first, at most ``count``."""
+        """The earliest free visit windows (nearest technician first within a window), at most ``count``."""
         ...
 
     def progress(self, ticket_id: int | None) -> Progress | None:

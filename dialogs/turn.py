@@ -105,7 +105,7 @@ def match_choice(state: ConversationState, text: str) -> Choice | None:
     # A town typed without its suffix ("虎门" for 虎门镇) still names the button.
     for c in state.choices:
         if c["kind"] == "town":
-            core = _town_core(c["value"])
+            core = town_core(c["value"])
             if len(core) >= 2 and (said == squash(core) or said.startswith(squash(c["value"]))):
                 return Choice(c["kind"], c["value"], c.get("data"))
     return None
@@ -115,7 +115,8 @@ _LISTS = {"offer", "reschedule", "place", "town", "brand", "product", "fault"}
 _TOWN_SUFFIXES = ("街道办事处", "街道", "镇", "乡", "地区")
 
 
-def _town_core(name: str) -> str:
+def town_core(name: str) -> str:
+    """虎门镇 → 虎门, 南城街道 → 南城: the part people type."""
     for suffix in _TOWN_SUFFIXES:
         if name.endswith(suffix) and len(name) > len(suffix) + 1:
             return name[: -len(suffix)]

@@ -56,16 +56,21 @@ class FakeServices:
     def __init__(self) -> None:
         self.slots = [slot(0, "王强", 20), slot(0, "李明", 45), slot(2, "王强", 20), slot(4, "王强", 20)]
         self.covered = {"410825", "410883", "441900"}
-        self.towns = {"441900": ("虎门镇", "长安镇", "南城街道")}
+        self.towns = {"441900": ("虎门镇", "南城街道", "东城街道")}
         self.progress_value: Progress | None = None
         self.offer_calls: list[dict] = []
 
     def coverage(self, brand, product, place):
         if place.adcode in self.towns and not place.town:
             return CoverageView(None, "need_town", need_town=True, towns=self.towns[place.adcode])
+        if place.adcode in self.towns and place.town not in self.towns[place.adcode]:
+            return CoverageView(False, "town_not_served")
         if place.adcode in self.covered:
             return CoverageView(True)
         return CoverageView(False, "out_of_area")
+
+    def towns_of(self, adcode):
+        return (*self.towns.get(adcode, ()), "石龙镇", "长安镇") if adcode in self.towns else ()
 
     def offers(self, *, brand, product, place, after, prefer, count=3):
         self.offer_calls.append({"prefer": prefer, "count": count})
@@ -184,7 +189,7 @@ def test_town_needed_asks_town_with_buttons_and_accepts_name_without_suffix() ->
     chat = Chat()
     step = chat.send(P("东莞丹斯提尼保险柜没电了", brand="丹斯提尼", brand_supported=True, product="safe",
                        fault="no_power", place=DONGGUAN))
-    assert "镇" in texts(step) and buttons(step) == ["虎门镇", "长安镇", "南城街道"]
+    assert "镇" in texts(step) and buttons(step) == ["虎门镇", "南城街道", "东城街道"]
     assert chat.state.expecting == "town"
     step = chat.send(P("虎门", "out_of_scope"))
     assert chat.state.place["town"] == "虎门镇"
@@ -445,3 +450,12 @@ def test_phone_change_after_booking_is_saved() -> None:
     book(chat)
     step = chat.send(P("电话换成13900001111", phone="13900001111"))
     assert "139****1111" in texts(step) and step.effects[0].fields["phone"] == "13900001111"
+
+
+def test_a_typed_town_outside_the_served_towns_is_declined_honestly() -> None:
+    chat = Chat()
+    chat.send(P("东莞丹斯提尼保险柜没电了", brand="丹斯提尼", brand_supported=True, product="safe",
+                fault="no_power", place=DONGGUAN))
+    step = chat.send(P("长安", "out_of_scope"))
+    assert chat.state.place["town"] == "长安镇" and chat.state.stage == "out_of_area"
+    assert "东莞市长安镇" in texts(step) and buttons(step) == ["转人工客服"]
