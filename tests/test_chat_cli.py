@@ -88,3 +88,22 @@ def test_interactive_numbers_pick_buttons() -> None:
     chat.buttons = [Button("丹斯提尼", "丹斯提尼"), Button("其他品牌", "其他品牌")]
     assert chat.resolve("2") == "其他品牌"
     assert chat.resolve("3") == "3" and chat.resolve("温县") == "温县"
+
+
+def test_interactive_session_books_by_typing_button_numbers(store) -> None:
+    """The REPL itself, over in-memory streams: numbered buttons, a number picks one, the ticket line."""
+    import io
+
+    from engine_helpers import make_engine
+
+    from bot.channels.terminal import TerminalChat, run_interactive
+
+    chat = TerminalChat(make_engine(store), "repl-1")
+    stdin = io.StringIO("我在焦作温县，丹斯提尼保险柜密码忘了，电话13812345678\n\n1\n退出\n")
+    stdout = io.StringIO()
+    assert run_interactive(chat, stdin, stdout, "您好") == 0
+    out = stdout.getvalue()
+    assert out.startswith("机器人> 您好")
+    assert "    [1] " in out and "    [4] 都不合适，换个时间" in out
+    assert "预约成功" in out and "booked" in out
+    assert "13812345678" not in out

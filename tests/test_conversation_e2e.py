@@ -222,3 +222,26 @@ def test_price_question_uses_the_price_list(store) -> None:
     chat.say("丹斯提尼保险柜忘记密码了")
     chat.say("修一下多少钱")
     assert "80–150元" in chat.text() and "上门费50元" in chat.text()
+
+
+def test_asking_for_a_human_hands_off_and_the_bot_then_only_reassures(store) -> None:
+    chat = ChatUser(make_engine(store))
+    chat.say("丹斯提尼保险柜打不开")
+    chat.say("我要转人工")
+    assert chat.ticket["status"] == "escalated" and "人工客服" in chat.text()
+    chat.say("焦作温县，13812345678")
+    assert "已转人工客服" in chat.text()
+    # What the customer still tells us is kept on the ticket for the operator.
+    assert chat.ticket["adcode"] == "410825" and chat.ticket["phone_masked"] == "138****5678"
+    with store.session() as s:
+        assert s.scalar(select(Ticket.escalation_reason)) == "customer_asked"
+
+
+def test_town_outside_the_served_towns_is_declined(store) -> None:
+    chat = ChatUser(make_engine(store))
+    chat.say("旗电佳指纹锁打不开了，我在东莞")
+    served = [b["label"] for b in chat.buttons()]
+    assert served and "长安镇" not in served
+    chat.say("长安")
+    assert chat.ticket["town"] == "长安镇" and chat.ticket["status"] == "out_of_area"
+    assert "没有服务网点" in chat.text()
