@@ -57,6 +57,10 @@ def _dispatch(turn: Turn) -> None:
     if turn.before.expecting == "brand" and _is_command(said, "dont_know") and not p.brand:
         _pressed(turn, Choice("brand_unknown", p.text))
         return
+    if s.stage == BOOKED and _visit_finished(turn) and p.intent != "ask_progress":
+        # The visit is done (or was cancelled by staff): a new message is a new request.
+        turn.effect(DetachTicket())
+        turn.s = s = ConversationState(turns=s.turns)
     choice = match_choice(s, p.text)
     if choice is None and turn.before.expecting == "town":
         choice = _typed_town(turn)
@@ -104,6 +108,11 @@ def _dispatch(turn: Turn) -> None:
         _no_new_facts(turn)
         return
     advance(turn, changed=changed)
+
+
+def _visit_finished(turn: Turn) -> bool:
+    info = turn.services.progress(turn.s.ticket_id)
+    return info is not None and info.status in ("visited", "closed", "cancelled")
 
 
 def _typed_town(turn: Turn) -> Choice | None:
@@ -234,6 +243,8 @@ def _ask_erase(turn: Turn) -> None:
 def _erase(turn: Turn) -> None:
     if turn.s.stage == BOOKED:
         turn.effect(CancelBooking("erased"))
+    elif turn.s.ticket_id is not None and turn.s.stage != CLOSED:
+        turn.effect(SaveTicket(status="cancelled", reason="erased"))
     turn.effect(EraseCustomer())
     turn.effect(DetachTicket())
     turn.s = ConversationState(stage=CLOSED, turns=turn.s.turns)
@@ -344,7 +355,9 @@ def _finish(turn: Turn) -> Step:
     turn.flush_lead()
     effects = list(turn.effects)
     save = _autosave(turn)
-    if save:
+    if save and any(isinstance(e, DetachTicket) for e in effects):
+        effects.append(save)  # facts of a new request, after the old ticket was let go
+    elif save:
         effects.insert(0, save)
     return Step(state=s, replies=turn.replies, effects=effects)
 
@@ -353,8 +366,6 @@ def _autosave(turn: Turn) -> SaveTicket | None:
     """Write the intake facts to the ticket whenever they or the stage's status changed."""
     s, before = turn.s, turn.before
     if s.stage == CLOSED or not (s.started or s.stage == ESCALATED):
-        return None
-    if any(isinstance(e, DetachTicket) for e in turn.effects):
         return None
     status = _STATUS.get(s.stage)
     status_changed = status != _STATUS.get(before.stage) or s.ticket_id is None

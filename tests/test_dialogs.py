@@ -459,3 +459,23 @@ def test_a_typed_town_outside_the_served_towns_is_declined_honestly() -> None:
     step = chat.send(P("长安", "out_of_scope"))
     assert chat.state.place["town"] == "长安镇" and chat.state.stage == "out_of_area"
     assert "东莞市长安镇" in texts(step) and buttons(step) == ["转人工客服"]
+
+
+def test_after_the_visit_a_new_report_starts_a_new_ticket() -> None:
+    chat = Chat()
+    book(chat)
+    chat.services.progress_value = Progress(status="visited")
+    assert "上门服务过了" in texts(chat.send(P("师傅来了吗", "ask_progress")))
+    step = chat.send(P("旗电佳指纹锁又坏了", brand="旗电佳", brand_supported=True, product="lock", fault="other"))
+    assert kinds(step)[0] is DetachTicket and isinstance(step.effects[-1], SaveTicket)
+    assert step.effects[-1].status == "collecting" and step.effects[-1].fields["brand"] == "旗电佳"
+    assert chat.state.stage == "intake" and chat.state.phone is None
+
+
+def test_erasing_during_intake_cancels_the_open_ticket() -> None:
+    chat = Chat()
+    chat.send(P("保险柜坏了", product="safe"))
+    chat.send(P("删除我的信息", "out_of_scope"))
+    step = chat.send(P("确认删除", "affirm"))
+    assert kinds(step) == [SaveTicket, EraseCustomer, DetachTicket]
+    assert step.effects[0].status == "cancelled" and step.effects[0].fields == {}
