@@ -245,3 +245,16 @@ def test_town_outside_the_served_towns_is_declined(store) -> None:
     chat.say("长安")
     assert chat.ticket["town"] == "长安镇" and chat.ticket["status"] == "out_of_area"
     assert "没有服务网点" in chat.text()
+
+
+def test_after_the_technician_marks_the_visit_done_a_new_report_is_a_new_ticket(store) -> None:
+    chat = booked_chat(store)
+    first_id = chat.ticket["id"]
+    with store.session() as s:
+        s.get(Ticket, first_id).status = "visited"
+    chat.say("师傅到哪了")
+    assert "上门服务过了" in chat.text()
+    chat.say("丹斯提尼保险柜又打不开了")
+    assert chat.ticket["id"] != first_id and chat.ticket["status"] == "collecting"
+    with store.session() as s:
+        assert s.get(Ticket, first_id).status == "visited"
