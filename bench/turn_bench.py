@@ -93,8 +93,8 @@ def _measure(url: str) -> dict[str, object]:
     db = open_database(url)
     try:
         engine = Engine(db)
-        # Warm up: NLU model, gazetteer, mappers — first-use costs are not per-turn costs.
-        asyncio.run(_scenario(engine, 2, False, None))
+        engine.warm_up()  # as `repairbot serve` does
+        asyncio.run(_scenario(engine, 2, False, None))  # mappers and statement caches
         return {
             "1": asyncio.run(_scenario(engine, SEQUENTIAL_CONVERSATIONS, False, None)),
             "100": asyncio.run(_scenario(engine, CONCURRENT_CONVERSATIONS, True, THINK_S)),

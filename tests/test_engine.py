@@ -131,3 +131,15 @@ def test_a_failing_turn_keeps_the_message_and_apologises(store) -> None:
     fixed = make_engine(store)
     again = fixed.process(InboundMessage("web", "x", "m-1", "保险柜打不开"))
     assert again.replies and not again.duplicate
+
+
+def test_warm_up_loads_everything_and_freezes_it_out_of_the_gc(store) -> None:
+    import gc
+
+    engine = make_engine(store)
+    try:
+        engine.warm_up()
+        assert gc.get_freeze_count() > 10000
+    finally:
+        gc.unfreeze()
+    assert ChatUser(engine).say("你好").replies

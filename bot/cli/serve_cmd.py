@@ -28,7 +28,9 @@ def _serve(args: argparse.Namespace) -> int:
     install_log_masking()
     settings = server_settings()
     db = open_database(args.url)  # migrations and technicians before the first request
-    app = create_app(Engine(db))
+    engine = Engine(db)
+    engine.warm_up()  # the first customer should not wait for the NLU and gazetteer to load
+    app = create_app(engine)
     host = args.host or settings["host"]
     port = args.port or settings["port"]
     print(f"web chat on http://{host}:{port}/", flush=True)
