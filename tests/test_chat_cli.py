@@ -105,5 +105,17 @@ def test_interactive_session_books_by_typing_button_numbers(store) -> None:
     out = stdout.getvalue()
     assert out.startswith("机器人> 您好")
     assert "    [1] " in out and "    [4] 都不合适，换个时间" in out
-    assert "预约成功" in out and "booked" in out
+    assert "预约成功" in out and "已预约" in out
     assert "13812345678" not in out
+
+
+def test_piped_text_without_json_prints_a_readable_transcript(cli_db: str, tmp_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "bot", "chat", "--user", "cli-4"], input="保险柜打不开了\n1\n",
+        capture_output=True, cwd=ROOT, env=_env(cli_db, tmp_path), text=True, encoding="utf-8", timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("机器人> 您好")
+    assert "你> 保险柜打不开了" in lines and "    [1] 丹斯提尼" in lines and "你> 1" in lines
+    assert "哪个区县" in out.stdout  # "1" pressed the first button, 丹斯提尼

@@ -15,6 +15,8 @@ from bot.engine import Engine, Outcome
 from bot.messages import Button, InboundMessage
 
 PROMPT = "你> "
+STATUS = {"collecting": "登记中", "out_of_area": "暂不支持", "escalated": "人工处理中", "booked": "已预约",
+          "visited": "已上门", "closed": "已完成", "cancelled": "已取消"}
 
 
 class TerminalChat:
@@ -54,21 +56,30 @@ def run_json(chat: TerminalChat, stdin: TextIO, stdout: TextIO) -> int:
     return 0
 
 
-def run_interactive(chat: TerminalChat, stdin: TextIO, stdout: TextIO, greeting: str) -> int:
-    """A readable chat: replies, numbered buttons, a prompt. Ctrl-D or "退出" ends it."""
-    stdout.write(f"机器人> {greeting}\n（输入按钮编号即可选择；输入“退出”或按 Ctrl-D 结束）\n")
+def run_interactive(chat: TerminalChat, stdin: TextIO, stdout: TextIO, greeting: str, *, prompt: bool = True) -> int:
+    """A readable chat: replies, numbered buttons, a prompt. Ctrl-D or "退出" ends it.
+
+    Without ``prompt`` (text piped in without ``--json``) the same transcript is printed, minus prompts.
+    """
+    stdout.write(f"机器人> {greeting}\n")
+    if prompt:
+        stdout.write("（输入按钮编号即可选择；输入“退出”或按 Ctrl-D 结束）\n")
     while True:
-        stdout.write(PROMPT)
-        stdout.flush()
+        if prompt:
+            stdout.write(PROMPT)
+            stdout.flush()
         raw = stdin.readline()
         if not raw:
-            stdout.write("\n")
+            if prompt:
+                stdout.write("\n")
             return 0
         line = raw.rstrip("\r\n")
         if line.strip() in ("退出", "exit", "quit"):
             return 0
         if not line.strip():
             continue
+        if not prompt:
+            stdout.write(f"{PROMPT}{line}\n")
         outcome = chat.send(chat.resolve(line))
         _print_outcome(outcome, stdout)
 
@@ -83,6 +94,7 @@ def _print_outcome(outcome: Outcome, stdout: TextIO) -> None:
     ticket = outcome.ticket
     if ticket:
         slot = ticket.get("slot")
-        when = f" · {slot['start'][5:16].replace('T', ' ')} {slot['technician']}" if slot else ""
-        stdout.write(f"    （工单 #{ticket['id']} · {ticket['status']}{when}）\n")
+        when = f" · {slot['start'][5:16].replace('T', ' ')} {slot['technician']}师傅" if slot else ""
+        status = STATUS.get(ticket["status"], ticket["status"])
+        stdout.write(f"    （工单 #{ticket['id']} · {status}{when}）\n")
     stdout.flush()

@@ -37,12 +37,9 @@ def _chat(args: argparse.Namespace) -> int:
     db = open_database(args.url)
     try:
         chat = TerminalChat(Engine(db), args.user or _default_user())
-        if args.json or not sys.stdin.isatty():
-            if not args.json:
-                print("stdin is not a terminal: answering with JSON lines (use --json to silence this)",
-                      file=sys.stderr)
+        if args.json:
             return run_json(chat, sys.stdin, sys.stdout)
-        return run_interactive(chat, sys.stdin, sys.stdout, say("greet"))
+        return run_interactive(chat, sys.stdin, sys.stdout, say("greet"), prompt=sys.stdin.isatty())
     except KeyboardInterrupt:
         return 130
     finally:
