@@ -137,7 +137,13 @@ def _no_new_facts(turn: Turn) -> None:
     if intent == "greet" and s.stage == NEW:
         turn.say(say("greet"))
         return
-    if intent == "reschedule" and s.stage != OFFERING:
+    if intent == "reschedule" and s.stage == OFFERING:
+        turn.ask("time", say("ask.time"))  # "另约个时间": which time suits them?
+        return
+    if intent == "deny" and turn.before.expecting == "phone":
+        turn.ask("phone", say("phone_refused"), [handoff_button()])
+        return
+    if intent == "reschedule":
         turn.lead(say("nothing_to_reschedule"))
     elif intent == "deny" and s.stage == OFFERING:
         turn.ask(None, say("what_to_fix"))

@@ -479,3 +479,18 @@ def test_erasing_during_intake_cancels_the_open_ticket() -> None:
     step = chat.send(P("确认删除", "affirm"))
     assert kinds(step) == [SaveTicket, EraseCustomer, DetachTicket]
     assert step.effects[0].status == "cancelled" and step.effects[0].fields == {}
+
+
+def test_refusing_the_phone_gets_a_reason_and_a_human_not_a_misunderstanding() -> None:
+    chat = Chat()
+    chat.send(replace(ALL_IN_ONE, phone=None))
+    step = chat.send(P("不想留电话", "deny"))
+    assert "加密保存" in texts(step) and buttons(step) == ["转人工客服"]
+    assert chat.state.expecting == "phone" and chat.state.misunderstood == 0
+
+
+def test_asking_for_another_time_while_offered_asks_which_time() -> None:
+    chat = Chat()
+    chat.send(ALL_IN_ONE)
+    step = chat.send(P("这些时间都不行，换个时间", "reschedule"))
+    assert "什么时间" in texts(step) and chat.state.expecting == "time"
