@@ -258,3 +258,12 @@ def test_after_the_technician_marks_the_visit_done_a_new_report_is_a_new_ticket(
     assert chat.ticket["id"] != first_id and chat.ticket["status"] == "collecting"
     with store.session() as s:
         assert s.get(Ticket, first_id).status == "visited"
+
+
+def test_a_preferred_time_in_the_first_message_is_honoured(store) -> None:
+    chat = ChatUser(make_engine(store))  # the clock says Monday 2026-11-23 10:00
+    chat.say("焦作温县丹斯提尼保险柜打不开，明天下午来修，电话13812345678")
+    offers = [b["label"] for b in chat.buttons() if b["value"].startswith("预约")]
+    assert offers and all(label.startswith("11月24日（周二）") for label in offers)
+    assert all(int(label.split(" ")[1][:2]) >= 12 for label in offers)
+    assert "按您希望的时间" in chat.text()
