@@ -28,15 +28,18 @@ import statistics
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 from bench.booking_bench import _pg_database, _private_data_dir
 from bot.app import open_database
 from bot.engine import Engine
 from bot.messages import InboundMessage
+from dialogs.texts import say
 
 PLACES = ["焦作市温县", "开封市鼓楼区", "湛江市赤坎区", "东莞市虎门镇", "焦作温县", "正阳县", "铜陵铜官区", "广州荔湾区"]
 SEQUENTIAL_CONVERSATIONS = 15
 CONCURRENT_CONVERSATIONS = 100
+APOLOGY = say("internal_error")
 THINK_S = (2.0, 6.0)
 FAST_THINK_S = (0.5, 1.5)
 
@@ -47,7 +50,7 @@ def _script(i: int, place: str) -> list[str | None]:
 
 
 async def _conversation(engine: Engine, chat: str, script: list[str | None], think: tuple[float, float] | None,
-                        rng: random.Random, samples: list[float]) -> None:
+                        rng: random.Random, samples: list[float], failures: list[str]) -> None:
     last = None
     if think:  # customers do not all start typing in the same millisecond
         await asyncio.sleep(rng.uniform(0, think[1]))
@@ -59,11 +62,13 @@ async def _conversation(engine: Engine, chat: str, script: list[str | None], thi
         start = time.perf_counter()
         last = await engine.respond(msg)
         samples.append((time.perf_counter() - start) * 1000)
+        if not last.replies or last.replies[0].text == APOLOGY:
+            failures.append(f"{chat}: {text}")
         if think:
             await asyncio.sleep(rng.uniform(*think))
 
 
-def _stats(samples: list[float], wall_s: float) -> dict[str, float]:
+def _stats(samples: list[float], wall_s: float) -> dict[str, Any]:
     ordered = sorted(samples)
     p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
     return {
@@ -76,8 +81,10 @@ async def _scenario(engine: Engine, conversations: int, concurrent: bool, think:
     rng = random.Random(conversations)
     run_id = uuid.uuid4().hex[:6]
     samples: list[float] = []
+    failures: list[str] = []
     jobs = [
-        _conversation(engine, f"bench-{run_id}-{i}", _script(i, PLACES[i % len(PLACES)]), think, rng, samples)
+        _conversation(engine, f"bench-{run_id}-{i}", _script(i, PLACES[i % len(PLACES)]), think, rng, samples,
+                      failures)
         for i in range(conversations)
     ]
     start = time.perf_counter()
@@ -86,7 +93,9 @@ async def _scenario(engine: Engine, conversations: int, concurrent: bool, think:
     else:
         for job in jobs:
             await job
-    return _stats(samples, time.perf_counter() - start)
+    stats = _stats(samples, time.perf_counter() - start)
+    stats["failed_turns"] = len(failures)  # no answer or the "something broke" apology
+    return stats
 
 
 def _measure(url: str) -> dict[str, object]:

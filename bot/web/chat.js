@@ -75,6 +75,7 @@
     if (busy) return;
     busy = true; send.disabled = true;
     add("me", text);
+    var typing = add("typing", "正在输入…");
     var body = JSON.stringify({ user: user, text: text,
       message_id: user + "-" + Date.now().toString(36) + Math.random().toString(36).slice(2, 6) });
     fetch("/api/chat", { method: "POST", headers: { "Content-Type": "application/json" }, body: body })
@@ -87,7 +88,7 @@
         showTicket(res.data.ticket);
       })
       .catch(function () { add("error", "网络有问题，消息没有发出去，请稍后再试。"); })
-      .then(function () { busy = false; send.disabled = false; input.focus(); });
+      .then(function () { typing.remove(); busy = false; send.disabled = false; input.focus(); });
   }
 
   form.addEventListener("submit", function (ev) {
