@@ -361,7 +361,7 @@ def test_progress_before_and_during_the_window() -> None:
     chat.now = datetime(2026, 11, 24, 9, 30, tzinfo=CST)
     chat.services.progress_value = Progress(status="booked", technician="王强", eta_minutes=20)
     step = chat.send(P("师傅到哪了", "ask_progress"))
-    assert "正在赶来" in texts(step) and "约20分钟" in texts(step)
+    assert "这个时段内上门" in texts(step) and "约20分钟" in texts(step)
 
 
 def test_progress_without_booking_continues_the_intake() -> None:
