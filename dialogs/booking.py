@@ -184,7 +184,8 @@ def progress(turn: Turn) -> bool:
     if turn.now < start:
         turn.say(say("progress_before", **w))
     elif turn.now <= end:
-        turn.say(say("progress_window", eta=eta, **w) if eta is not None else say("progress_window_no_eta", **w))
+        text = say("progress_window", eta=eta, **w) if eta is not None else say("progress_window_no_eta", **w)
+        turn.say(text, [handoff_button()])
     else:
         escalate(turn, "visit_overdue", text=say("progress_late", **w))
     return True
