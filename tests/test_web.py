@@ -94,6 +94,8 @@ async def test_retry_with_the_same_message_id_is_not_processed_twice(client) -> 
         (json.dumps({"user": 5, "text": "hi"}).encode(), 400, '"user"'),
         (json.dumps({"user": "x" * 200, "text": "hi"}).encode(), 400, '"user"'),
         (json.dumps({"user": "u"}).encode(), 400, '"text"'),
+        (json.dumps({"user": "a\u0000b", "text": "hi"}).encode(), 400, "control characters"),
+        (json.dumps({"user": "u", "text": "hi", "message_id": "x\ny"}).encode(), 400, "control characters"),
         (json.dumps({"user": "u", "text": ["a"]}).encode(), 400, '"text"'),
         (b"\xff\xfe", 400, "UTF-8"),
         (json.dumps({"user": "u", "text": "好" * 20001}, ensure_ascii=False).encode(), 413, '"text" longer'),
@@ -108,6 +110,11 @@ async def test_bad_requests_get_clear_errors(client, body: bytes, status: int, f
 
 async def test_only_post_is_allowed_on_the_api(client) -> None:
     assert (await client.get("/api/chat")).status_code == 405
+
+
+async def test_nul_and_control_characters_in_text_are_answered(client) -> None:
+    r = await client.post("/api/chat", json={"user": "w5", "text": "丹斯提尼\u0000保险柜\u0007打不开\u202e"})
+    assert r.status_code == 200 and r.json()["ticket"]["brand"] == "丹斯提尼"
 
 
 async def test_empty_text_is_answered_not_rejected(client) -> None:

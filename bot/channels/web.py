@@ -73,12 +73,16 @@ def parse_chat_request(body: bytes, *, max_text_chars: int) -> tuple[str, str, s
         raise BadRequest(400, '"user" must be a non-empty string')
     if len(user) > MAX_USER_CHARS:
         raise BadRequest(400, f'"user" longer than {MAX_USER_CHARS} characters')
+    if not user.isprintable():
+        raise BadRequest(400, '"user" must not contain control characters')
     if not isinstance(text, str):
         raise BadRequest(400, '"text" must be a string')
     if len(text) > max_text_chars:
         raise BadRequest(413, f'"text" longer than {max_text_chars} characters')
     if message_id is not None and (not isinstance(message_id, str | int) or len(str(message_id)) > MAX_MESSAGE_ID_CHARS):
         raise BadRequest(400, f'"message_id" must be a string of at most {MAX_MESSAGE_ID_CHARS} characters')
+    if message_id is not None and not str(message_id).isprintable():
+        raise BadRequest(400, '"message_id" must not contain control characters')
     return user.strip(), text, (str(message_id) if message_id is not None else None)
 
 
