@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 from bot.privacy import mask_phone
 from bot.store.models import Booking, Customer, Slot, Technician, Ticket
 
+_WITH_VISIT = ("booked", "visited", "escalated", "closed")
+
 
 def ticket_json(session: Session, ticket: Ticket | None, tz: ZoneInfo) -> dict[str, Any] | None:
     """The contract form of ``ticket`` (None stays None). One query for the visit, none for the rest."""
@@ -24,7 +26,8 @@ def ticket_json(session: Session, ticket: Ticket | None, tz: ZoneInfo) -> dict[s
         return None
     customer = session.get(Customer, ticket.customer_id) if ticket.customer_id is not None else None
     phone = customer.phone if customer is not None else None
-    visit = session.execute(
+    # Only these statuses can have a confirmed visit; the others save a query on every intake turn.
+    visit = None if ticket.status not in _WITH_VISIT else session.execute(
         select(Slot.start, Slot.end, Technician.name)
         .join(Booking, Booking.slot_id == Slot.id)
         .join(Technician, Technician.id == Slot.technician_id)
