@@ -129,7 +129,6 @@ class Engine:
                 current = self._current_ticket(session, conv, None) if conv else None
                 return Outcome(ticket=ticket_json(session, current, self.tz), duplicate=True)
             conv = lock_conversation(session, msg.channel, msg.chat_id)
-            conv.last_message_at = now
             state = ConversationState.from_json(conv.state)
             ticket = session.get(Ticket, state.ticket_id) if state.ticket_id is not None else None
             erased = False
@@ -141,6 +140,7 @@ class Engine:
                 replies, shown, erased = self._turn(session, conv, state, ticket, cleaned.text, now)
                 if cleaned.truncated:
                     replies.insert(0, Reply(say("too_long", chars=cleaned.original_chars, limit=self.max_chars)))
+            conv.last_message_at = now  # set late: one UPDATE of the conversation per turn, not two
             view = ticket_json(session, self._current_ticket(session, conv, shown), self.tz)
             self._store_messages(session, conv, msg, replies, erased)
             return Outcome(replies=replies, ticket=view)
@@ -156,7 +156,8 @@ class Engine:
                  "erased": erased, "channel_message_id": msg.message_id}]
         rows += [{"conversation_id": conv.id, "direction": "out", "text": r.text, "erased": False,
                   "channel_message_id": None} for r in replies]
-        session.execute(insert(Message), rows)
+        # render_nulls: one multi-row INSERT even though only the inbound row has a channel message id.
+        session.execute(insert(Message).execution_options(render_nulls=True), rows)
 
     def _turn(self, session: Session, conv: Conversation, state: ConversationState, ticket: Ticket | None,
               text: str, now: datetime) -> tuple[list[Reply], Ticket | None, bool]:

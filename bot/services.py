@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dialogs import Catalog, CoverageView, Offer, PriceQuote, Progress
@@ -81,19 +82,23 @@ class DbServices:
         ]
 
     def progress(self, ticket_id: int | None) -> Progress | None:
-        from bot.store.models import Ticket
+        from bot.store.models import Booking, Slot, Technician, Ticket
 
         ticket = self.session.get(Ticket, ticket_id) if ticket_id is not None else None
         if ticket is None:
             return None
-        booking = ticket.active_booking
-        if booking is None:
+        visit = self.session.execute(
+            select(Slot.start, Slot.end, Technician.name, Booking.eta_minutes)
+            .join(Booking, Booking.slot_id == Slot.id)
+            .join(Technician, Technician.id == Slot.technician_id)
+            .where(Booking.ticket_id == ticket.id, Booking.status == "confirmed")
+            .order_by(Booking.id.desc())
+            .limit(1)
+        ).first()
+        if visit is None:
             return Progress(status=ticket.status)
-        slot = booking.slot
-        return Progress(
-            status=ticket.status, technician=slot.technician.name, start=slot.start.astimezone(self.tz),
-            end=slot.end.astimezone(self.tz), eta_minutes=booking.eta_minutes,
-        )
+        return Progress(status=ticket.status, technician=visit.name, start=visit.start.astimezone(self.tz),
+                        end=visit.end.astimezone(self.tz), eta_minutes=visit.eta_minutes)
 
     def price(self, product: str | None, fault: str | None) -> PriceQuote:
         return price_quote(self.config, product, fault)

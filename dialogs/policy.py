@@ -57,7 +57,7 @@ def _dispatch(turn: Turn) -> None:
     if turn.before.expecting == "brand" and _is_command(said, "dont_know") and not p.brand:
         _pressed(turn, Choice("brand_unknown", p.text))
         return
-    if s.stage == BOOKED and _visit_finished(turn) and p.intent != "ask_progress":
+    if s.stage == BOOKED and p.intent != "ask_progress" and _visit_finished(turn):
         # The visit is done (or was cancelled by staff): a new message is a new request.
         turn.effect(DetachTicket())
         turn.s = s = ConversationState(turns=s.turns)
@@ -378,5 +378,7 @@ def _autosave(turn: Turn) -> SaveTicket | None:
     facts = s.ticket_fields()
     if not status_changed and facts == before.ticket_fields():
         return None
+    if s.ticket_id is not None and facts["phone"] == before.phone:
+        del facts["phone"]  # unchanged: spare the engine the customer lookup
     return SaveTicket(status=status if status_changed else None, fields=facts,
                       reason=s.coverage_reason if s.stage == OUT_OF_AREA else None)
