@@ -27,7 +27,8 @@ def _prefer(state: ConversationState) -> When | None:
     )
 
 
-def _window(offer: dict[str, Any] | Offer) -> dict[str, str]:
+def window_of(offer: dict[str, Any] | Offer) -> dict[str, str]:
+    """Technician, day and times of a window, ready for the texts' placeholders."""
     o = offer if isinstance(offer, Offer) else Offer.from_json(offer)
     return {"technician": o.technician, "day": day_label(o.start), "start": hhmm(o.start), "end": hhmm(o.end)}
 
@@ -35,7 +36,7 @@ def _window(offer: dict[str, Any] | Offer) -> dict[str, str]:
 def offer_button(kind: str, offer: Offer) -> tuple[str, str, str, Any]:
     """A button for one window: label with technician and travel time, value naming it uniquely."""
     eta = say("offer_eta", minutes=offer.eta_minutes) if offer.eta_minutes is not None else ""
-    w = _window(offer)
+    w = window_of(offer)
     label = say("offer_button", eta=eta, **w)
     value = f"预约 {w['day']} {w['start']}-{w['end']} {offer.technician}"
     return (kind, label, value, offer.to_json())
@@ -108,7 +109,7 @@ def book(turn: Turn, chosen: dict[str, Any]) -> None:
     s.when = None
     turn.effect(BookSlot(o))
     turn.effect(ScheduleFollowUps())
-    turn.say(say("booked", phone=mask_phone(s.phone), **_window(o)))
+    turn.say(say("booked", phone=mask_phone(s.phone), **window_of(o)))
 
 
 def offer_reschedule(turn: Turn, *, lead: str | None = None) -> None:
@@ -138,7 +139,7 @@ def reschedule(turn: Turn, chosen: dict[str, Any]) -> None:
     s.when = None
     turn.effect(Reschedule(o))
     turn.effect(ScheduleFollowUps())
-    turn.say(say("rescheduled", phone=mask_phone(s.phone), **_window(o)))
+    turn.say(say("rescheduled", phone=mask_phone(s.phone), **window_of(o)))
 
 
 def ask_cancel(turn: Turn) -> None:
@@ -147,7 +148,7 @@ def ask_cancel(turn: Turn) -> None:
     if s.stage == BOOKED and s.booking:
         s.pending = "cancel"
         yes, no = say("cancel_yes_button"), say("cancel_no_button")
-        turn.ask("confirm", say("cancel_confirm", **_window(s.booking)),
+        turn.ask("confirm", say("cancel_confirm", **window_of(s.booking)),
                  [("yes", yes, yes, None), ("no", no, no, None)])
     elif s.started or s.ticket_id is not None:
         turn.effect(SaveTicket(status="cancelled", reason="customer"))

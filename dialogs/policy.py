@@ -348,7 +348,7 @@ def _booked_turn(turn: Turn, changed: set[str]) -> None:
         return
     if intent == "out_of_scope":
         turn.misunderstood = True
-    w = booking._window(s.booking) if s.booking else None
+    w = booking.window_of(s.booking) if s.booking else None
     turn.say(say("already_booked", **w) if w else say("welcome_back"))
 
 
