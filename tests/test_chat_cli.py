@@ -54,13 +54,14 @@ def test_json_mode_answers_each_line_with_one_flushed_object(cli_db: str, tmp_pa
 
 
 def test_piped_lines_give_exactly_one_json_object_each(cli_db: str, tmp_path: Path) -> None:
-    lines = ["你好", "", "😀" * 3, "保险柜打不开了"]
+    lines = ["你好", "", "😀" * 3, "\udcff坏字节", "保险柜打不开了"]
+    data = "\n".join(lines).encode("utf-8", "surrogateescape") + b"\n"  # one line carries an invalid byte
     out = subprocess.run(
-        [sys.executable, "-m", "bot", "chat", "--json", "--user", "cli-2"], input="\n".join(lines) + "\n",
-        capture_output=True, cwd=ROOT, env=_env(cli_db, tmp_path), text=True, encoding="utf-8", timeout=120,
+        [sys.executable, "-m", "bot", "chat", "--json", "--user", "cli-2"], input=data,
+        capture_output=True, cwd=ROOT, env=_env(cli_db, tmp_path), timeout=120,
     )
-    assert out.returncode == 0, out.stderr
-    objects = [json.loads(line) for line in out.stdout.splitlines()]
+    assert out.returncode == 0, out.stderr.decode()
+    objects = [json.loads(line) for line in out.stdout.decode("utf-8").splitlines()]
     assert len(objects) == len(lines)
     assert objects[0]["ticket"] is None and objects[-1]["ticket"]["product"] == "safe"
     assert "没有收到文字内容" in objects[1]["replies"][0]["text"]

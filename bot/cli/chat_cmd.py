@@ -34,6 +34,8 @@ def _chat(args: argparse.Namespace) -> int:
 
     # Keep stdout for the conversation; warnings and errors go to stderr.
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    if hasattr(sys.stdin, "reconfigure"):  # a stray invalid byte must not end the session
+        sys.stdin.reconfigure(encoding="utf-8", errors="replace")
     db = open_database(args.url)
     try:
         chat = TerminalChat(Engine(db), args.user or _default_user())
