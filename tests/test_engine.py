@@ -143,3 +143,35 @@ def test_warm_up_loads_everything_and_freezes_it_out_of_the_gc(store) -> None:
     finally:
         gc.unfreeze()
     assert ChatUser(engine).say("你好").replies
+
+
+def test_twenty_chats_pressing_the_same_window_at_once_book_it_exactly_once(store) -> None:
+    """Full stack: 20 conversations are offered the same first window and press it concurrently."""
+    from bot.store.models import Booking, Slot
+
+    engines = [make_engine(store), make_engine(store)]  # as if two server processes
+    users = [ChatUser(engines[i % 2], f"race-{i}") for i in range(20)]
+    for i, user in enumerate(users):
+        user.say(f"我在焦作温县，丹斯提尼保险柜密码忘了，电话138{i:08d}")
+    first = {u.buttons()[0]["value"] for u in users}
+    assert len(first) == 1, "everyone was offered the same earliest window"
+    value = first.pop()
+    barrier = threading.Barrier(len(users))
+    results: dict[int, object] = {}
+
+    def press(i: int) -> None:
+        barrier.wait()
+        results[i] = users[i].say(value)
+
+    threads = [threading.Thread(target=press, args=(i,)) for i in range(len(users))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    booked = [u for u in users if u.ticket["status"] == "booked"]
+    apologised = [u for u in users if "约不上了" in u.text()]
+    assert len(booked) == 1 and len(apologised) == 19
+    assert all(u.buttons() for u in apologised), "fresh windows offered to everyone else"
+    with store.session(readonly=True) as s:
+        assert s.scalar(select(func.count()).select_from(Booking).where(Booking.status == "confirmed")) == 1
+        assert all(slot.booked <= slot.capacity for slot in s.scalars(select(Slot)))
