@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dialogs import Catalog, CoverageView, Offer, PriceQuote, Progress
@@ -82,19 +81,13 @@ class DbServices:
         ]
 
     def progress(self, ticket_id: int | None) -> Progress | None:
-        from bot.store.models import Booking, Slot, Technician, Ticket
+        from bot.booking.visits import confirmed_visit
+        from bot.store.models import Ticket
 
         ticket = self.session.get(Ticket, ticket_id) if ticket_id is not None else None
         if ticket is None:
             return None
-        visit = self.session.execute(
-            select(Slot.start, Slot.end, Technician.name, Booking.eta_minutes)
-            .join(Booking, Booking.slot_id == Slot.id)
-            .join(Technician, Technician.id == Slot.technician_id)
-            .where(Booking.ticket_id == ticket.id, Booking.status == "confirmed")
-            .order_by(Booking.id.desc())
-            .limit(1)
-        ).first()
+        visit = confirmed_visit(self.session, ticket.id)
         if visit is None:
             return Progress(status=ticket.status)
         return Progress(status=ticket.status, technician=visit.name, start=visit.start.astimezone(self.tz),

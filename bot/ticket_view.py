@@ -11,11 +11,11 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.booking.visits import confirmed_visit
 from bot.privacy import mask_phone
-from bot.store.models import Booking, Customer, Slot, Technician, Ticket
+from bot.store.models import Customer, Ticket
 
 _WITH_VISIT = ("booked", "visited", "escalated", "closed")
 
@@ -27,14 +27,7 @@ def ticket_json(session: Session, ticket: Ticket | None, tz: ZoneInfo) -> dict[s
     customer = session.get(Customer, ticket.customer_id) if ticket.customer_id is not None else None
     phone = customer.phone if customer is not None else None
     # Only these statuses can have a confirmed visit; the others save a query on every intake turn.
-    visit = None if ticket.status not in _WITH_VISIT else session.execute(
-        select(Slot.start, Slot.end, Technician.name)
-        .join(Booking, Booking.slot_id == Slot.id)
-        .join(Technician, Technician.id == Slot.technician_id)
-        .where(Booking.ticket_id == ticket.id, Booking.status == "confirmed")
-        .order_by(Booking.id.desc())
-        .limit(1)
-    ).first()
+    visit = confirmed_visit(session, ticket.id) if ticket.status in _WITH_VISIT else None
     slot = None
     if visit is not None:
         slot = {"start": visit.start.astimezone(tz).isoformat(), "end": visit.end.astimezone(tz).isoformat(),

@@ -1,0 +1,21 @@
+"""The confirmed visit of a ticket, as the progress answer and the TICKET view both show it."""
+
+from __future__ import annotations
+
+from sqlalchemy import Row, select
+from sqlalchemy.orm import Session
+
+from bot.store.models import Booking, Slot, Technician
+
+
+def confirmed_visit(session: Session, ticket_id: int) -> Row | None:
+    """The latest confirmed booking of ``ticket_id``: a row with ``start``, ``end``, ``name``
+    (the technician) and ``eta_minutes``; None when the ticket has no confirmed visit."""
+    return session.execute(
+        select(Slot.start, Slot.end, Technician.name, Booking.eta_minutes)
+        .join(Booking, Booking.slot_id == Slot.id)
+        .join(Technician, Technician.id == Slot.technician_id)
+        .where(Booking.ticket_id == ticket_id, Booking.status == "confirmed")
+        .order_by(Booking.id.desc())
+        .limit(1)
+    ).first()
