@@ -24,7 +24,12 @@ test: setup
 	@bash scripts/ensure_chromium.sh
 	$(BIN)/python -m pytest
 
-bench: setup
+$(VENV)/.bench-installed: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[dev,bench]'
+	touch $@
+
+## Benchmarks (installs the comparison library jionlp once); prints one JSON object on stdout.
+bench: $(VENV)/.bench-installed
 	@$(BIN)/python -m bench
 
 lint: setup

@@ -10,35 +10,24 @@ from __future__ import annotations
 
 import os
 import random
-import socket
-import statistics
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-
+from bench.stats import latency_summary
 from bot.booking import book, find_slots
 from bot.config import load_config
 from bot.store.db import Database
 from bot.store.models import Ticket
+from bot.store.scratch import PG_HOST, PG_PORT, postgres_reachable, scratch_postgres_database
 from bot.technicians import sync_from_config
 
-PG_HOST = os.environ.get("TEST_PG_HOST", "127.0.0.1")
-PG_PORT = int(os.environ.get("TEST_PG_PORT", "5432"))
 SEARCHES = 300
 BOOKINGS = 200
-
-
-def _percentiles(samples_ms: list[float]) -> dict[str, float]:
-    ordered = sorted(samples_ms)
-    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
-    return {"n": len(ordered), "p50_ms": round(statistics.median(ordered), 3), "p99_ms": round(p99, 3)}
 
 
 def _timed(fn: Callable[[], object], repeat: int) -> list[float]:
@@ -99,8 +88,8 @@ def _measure(url: str) -> dict[str, object]:
 
         booking = _timed(book_once, BOOKINGS)
         return {
-            "find_slots": _percentiles(search),
-            "book": _percentiles(booking),
+            "find_slots": latency_summary(search),
+            "book": latency_summary(booking),
             "booked": booked,
             "contended_book": _contended(url, now),
         }
@@ -148,11 +137,11 @@ def _press_together(db: Database, now: datetime, presses: int) -> dict[str, obje
         t.start()
     for t in threads:
         t.join()
-    return {**_percentiles(samples), "max_ms": round(max(samples), 3), "winners": len(winners)}
+    return {**latency_summary(samples), "winners": len(winners)}
 
 
 @contextmanager
-def _private_data_dir() -> Iterator[None]:
+def private_data_dir() -> Iterator[None]:
     """Generated keys and the SQLite file go to a temporary directory, not ./data."""
     previous = os.environ.get("REPAIRBOT_DATA")
     with tempfile.TemporaryDirectory(prefix="repairbot-bench-") as tmp:
@@ -167,32 +156,22 @@ def _private_data_dir() -> Iterator[None]:
 
 
 @contextmanager
-def _pg_database() -> Iterator[str | None]:
-    try:
-        with socket.create_connection((PG_HOST, PG_PORT), timeout=1):
-            pass
-    except OSError:
+def pg_database() -> Iterator[str | None]:
+    """A scratch PostgreSQL database URL, or None when the server is unreachable."""
+    if not postgres_reachable():
         yield None
         return
-    admin = create_engine(f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/postgres", isolation_level="AUTOCOMMIT")
-    name = f"repairbot_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres_database("repairbot_bench") as url:
+        yield url
 
 
 def run() -> dict[str, object]:
     """Latency percentiles per backend (see module docstring)."""
     results: dict[str, object] = {}
-    with _private_data_dir():
+    with private_data_dir():
         sqlite_path = Path(os.environ["REPAIRBOT_DATA"]) / "bench.sqlite3"
         results["sqlite"] = _measure(f"sqlite:///{sqlite_path}")
-        with _pg_database() as pg_url:
+        with pg_database() as pg_url:
             if pg_url is None:
                 results["postgresql"] = {"skipped": f"PostgreSQL at {PG_HOST}:{PG_PORT} is unreachable"}
             else:

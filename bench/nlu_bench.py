@@ -17,12 +17,13 @@ from __future__ import annotations
 import contextlib
 import json
 import random
-import statistics
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from bench.stats import latency_summary
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SET = ROOT.parent / "shared" / "eval" / "nlu_dev.jsonl"
@@ -67,12 +68,10 @@ def _timings(fn: Callable[[str], Any], texts: list[str]) -> dict[str, float]:
         fn(text)
         latencies.append((time.perf_counter() - t0) * 1000)
     total = time.perf_counter() - started
-    latencies.sort()
     return {
         "messages": len(texts),
         "parses_per_s": round(len(texts) / total, 1),
-        "p50_ms": round(statistics.median(latencies), 4),
-        "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 4),
+        **latency_summary(latencies, digits=4),
     }
 
 

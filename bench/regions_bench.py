@@ -7,8 +7,9 @@ varied: city+county, county alone, addresses, towns, homophones, no place at all
 from __future__ import annotations
 
 import random
-import statistics
 import time
+
+from bench.stats import latency_summary
 
 
 def _messages(n: int = 400, seed: int = 7) -> list[str]:
@@ -50,11 +51,6 @@ def _messages(n: int = 400, seed: int = 7) -> list[str]:
             out.append(rng.choice(templates).format(
                 province=d.province, city=d.prefecture, county=d.name, short=short))  # fmt: skip
     return out
-
-
-def _percentiles(samples_ms: list[float]) -> dict[str, float]:
-    q = statistics.quantiles(samples_ms, n=100)
-    return {"p50_ms": round(q[49], 4), "p99_ms": round(q[98], 4), "max_ms": round(max(samples_ms), 4)}
 
 
 def run() -> dict:
@@ -104,9 +100,9 @@ def run() -> dict:
         "covers_load_s": round(covers_load_s, 3),
         "messages": len(messages),
         "resolved_share": round(resolved / len(per_msg), 3),
-        "find_place": {**_percentiles(per_msg), "per_second": round(throughput)},
-        "covers": _percentiles(cov_ms),
-        "distance_km": _percentiles(dist_ms),
+        "find_place": {**latency_summary(per_msg), "per_second": round(throughput)},
+        "covers": latency_summary(cov_ms),
+        "distance_km": latency_summary(dist_ms),
     }
 
 

@@ -24,13 +24,13 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import statistics
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
-from bench.booking_bench import _pg_database, _private_data_dir
+from bench.booking_bench import pg_database, private_data_dir
+from bench.stats import latency_summary
 from bot.app import open_database
 from bot.engine import Engine
 from bot.messages import InboundMessage
@@ -69,12 +69,7 @@ async def _conversation(engine: Engine, chat: str, script: list[str | None], thi
 
 
 def _stats(samples: list[float], wall_s: float) -> dict[str, Any]:
-    ordered = sorted(samples)
-    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
-    return {
-        "turns": len(ordered), "p50_ms": round(statistics.median(ordered), 2), "p99_ms": round(p99, 2),
-        "max_ms": round(ordered[-1], 2), "turns_per_s": round(len(ordered) / wall_s, 1),
-    }
+    return {**latency_summary(samples, digits=2), "turns_per_s": round(len(samples) / wall_s, 1)}
 
 
 async def _scenario(engine: Engine, conversations: int, concurrent: bool, think: tuple[float, float] | None) -> dict:
@@ -120,9 +115,9 @@ def run() -> dict[str, object]:
         "targets": {"sqlite_p99_ms_at_100": 30, "postgresql_p99_ms_at_100": 50},
         "think_s": {"100": list(THINK_S), "100_fast": list(FAST_THINK_S), "100_no_think": [0, 0]},
     }
-    with _private_data_dir():
+    with private_data_dir():
         results["sqlite"] = _measure(f"sqlite:///{Path(os.environ['REPAIRBOT_DATA']) / 'turns.sqlite3'}")
-        with _pg_database() as pg_url:
+        with pg_database() as pg_url:
             results["postgresql"] = _measure(pg_url) if pg_url else {"skipped": "PostgreSQL is unreachable"}
     return results
 

@@ -8,29 +8,17 @@ when the server is unreachable on a developer machine; under CI an unreachable s
 from __future__ import annotations
 
 import os
-import socket
-import uuid
 from collections.abc import Iterator
 
 import pytest
 
+from bot.store.scratch import PG_HOST, PG_PORT, postgres_reachable, scratch_postgres_database
+
 pytest_plugins = ["fixtures_store"]
-
-PG_HOST = os.environ.get("TEST_PG_HOST", "127.0.0.1")
-PG_PORT = int(os.environ.get("TEST_PG_PORT", "5432"))
-PG_ADMIN_URL = f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/test"
-
-
-def _pg_reachable() -> bool:
-    try:
-        with socket.create_connection((PG_HOST, PG_PORT), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 def _require_pg() -> None:
-    if _pg_reachable():
+    if postgres_reachable():
         return
     if os.environ.get("CI"):
         pytest.fail(f"PostgreSQL at {PG_HOST}:{PG_PORT} is unreachable; CI must test it")
@@ -41,18 +29,8 @@ def _require_pg() -> None:
 def pg_database_url() -> Iterator[str]:
     """A PostgreSQL database created for this test session and dropped afterwards."""
     _require_pg()
-    from sqlalchemy import create_engine, text
-
-    name = f"repairbot_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres_database("repairbot_test") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
