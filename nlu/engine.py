@@ -16,8 +16,9 @@ from typing import Any
 from bot.config import load_config
 from nlu import intents
 from nlu.brands import BrandMatcher, default_matcher
+from nlu.evidence import fault_text, intent_text, without_slot_cues
 from nlu.faults import FaultReader, default_reader
-from nlu.intents import IntentClassifier, default_classifier
+from nlu.intents import IntentClassifier, IntentGuess, default_classifier
 from nlu.normalize import compact, normalize
 from nlu.phones import read_phone
 from nlu.places import read_place
@@ -75,12 +76,20 @@ class Engine:
         phone = read_phone(norm, expecting=expecting == "phone")
         when = read_when(norm, now)
 
+        # The classifiers read the message without the slots the gazetteers found (see nlu.evidence).
+        residue = intent_text(norm, places=(place, *candidates) if place else candidates,
+                              brand_span=(hit.start, hit.end) if hit else None)
         reading = self.rasa.classify(norm) if self.rasa is not None and norm else None
         if reading is not None:
             intent, confidence, recognised = reading.intent, reading.confidence, True
             rasa_fault = self.faults.most_specific(set(reading.faults)) if reading.faults else None
         else:
-            guess = self.classifier.classify(norm)
+            if compact(without_slot_cues(residue)) or not compact(norm):
+                guess = self.classifier.classify(residue)
+            else:
+                # Nothing but slots and the words introducing them ("手机号13812345678"): there is
+                # no intent to read, the slot rules below decide.
+                guess = IntentGuess("out_of_scope", 0.0, recognised=False)
             intent, confidence, recognised = guess.intent, guess.confidence, guess.recognised
             rasa_fault = None
         # The fault classifier only guesses inside a repair context: a named product or brand, a
@@ -90,17 +99,22 @@ class Engine:
             expecting == "fault" or product is not None or brand is not None
             or (intent == "report_fault" and recognised)
         )
-        fault = rasa_fault or self.faults.read(norm, expecting=expecting == "fault", guess=may_guess)
+        fault = rasa_fault or self.faults.read(
+            residue, expecting=expecting == "fault", guess=may_guess,
+            evidence=fault_text(residue, _product_words()),
+        )
 
         brand_name = brand.name if brand else None
         brand_supported = brand.supported if brand else None
         if (
             brand is None
             and expecting == "brand"
-            and intent in ("out_of_scope", "report_fault")
+            and intent in ("out_of_scope", "report_fault", "affirm")
             and not (place or candidates or phone.phone or phone.invalid or when)
         ):
             named = self._unknown_brand(norm)
+            if named and intent == "affirm" and self.classifier.classify(named).recognised:
+                named = None  # "是的", "可以": a plain yes, not a brand with 是 in front
             if named:
                 # A brand outside the catalogue, named in answer to "which brand?", is a fact the
                 # customer stated, and one we do not serve.

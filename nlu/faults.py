@@ -19,6 +19,7 @@ from functools import cache
 import ahocorasick
 
 from nlu.classifier import NaiveBayes
+from nlu.normalize import compact
 from nlu.training_data import TrainingData, training_data
 from nlu.types import FAULTS
 
@@ -30,6 +31,10 @@ PRIORITY: tuple[str, ...] = (
 NO_FAULT = "_none"
 # Posterior the classifier needs before its guess is reported (no phrase matched at all).
 CLASSIFIER_THRESHOLD = 0.9
+# A guess needs evidence: this many characters left once slots are removed, this share of their
+# n-grams seen in training. Below that the classifier would be reading its own prior.
+MIN_EVIDENCE_CHARS = 2
+MIN_EVIDENCE_KNOWN = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,15 +95,27 @@ class FaultReader:
             )
         ]
 
-    def read(self, text: str, *, expecting: bool = False, guess: bool = True) -> str | None:
+    def read(
+        self, text: str, *, expecting: bool = False, guess: bool = True, evidence: str | None = None
+    ) -> str | None:
         """The fault named in ``text``; ``expecting`` lowers the bar for a bare answer; ``guess=False``
-        reports only faults named by a phrase (no classifier guess)."""
+        reports only faults named by a phrase (no classifier guess).
+
+        ``evidence`` is what a classifier guess may read (the text without places, phones, brands and
+        product words, see :mod:`nlu.evidence`); when it is too short or mostly unknown n-grams there
+        is nothing to guess from and the answer is ``None``.
+        """
         hits = self.hits(text)
         if hits:
             return self.most_specific({h.code for h in hits})
         if not guess:
             return None
-        prediction = self._classifier.predict(text)
+        evidence = text if evidence is None else evidence
+        if len(compact(evidence)) < MIN_EVIDENCE_CHARS:
+            return None
+        if self._classifier.known_fraction(evidence) < MIN_EVIDENCE_KNOWN:
+            return None
+        prediction = self._classifier.predict(evidence)
         threshold = CLASSIFIER_THRESHOLD * (0.7 if expecting else 1.0)
         if prediction and prediction.label != NO_FAULT and prediction.probability >= threshold:
             return prediction.label

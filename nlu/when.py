@@ -40,6 +40,11 @@ _PART_ALIASES = {
 }
 
 _ASAP = re.compile(r"越快越好|越早越好|尽快|尽早|马上|立刻|立即|赶紧|赶快|现在就|现在过来|现在能|急需|加急|第一时间|最快")
+# "一点" meaning "a little" (早一点, 晚一点儿, 有一点), not one o'clock; 明晚一点 stays a clock time.
+_A_BIT = re.compile(
+    r"(?<![今明昨])(?:[早晚快慢多少好贵近远高低再]|便宜|提前|推迟|有)一点(?:儿|点)?"
+    r"(?![钟半\d]|[零〇一二两三四五六七八九十]+分)"
+)
 _GREETINGS = re.compile(r"早上好|早晨好|上午好|中午好|下午好|晚上好|晚安|早安")
 _NUM = "零〇一二两三四五六七八九十"
 _DAY_WORDS = {"大后天": 3, "后天": 2, "明天": 1, "明日": 1, "明儿": 1, "今天": 0, "今日": 0, "今儿": 0}
@@ -215,7 +220,7 @@ def _resolve_day(text: str, today: date) -> tuple[date | None, bool, date | None
 def read_when(text: str, now: datetime | None = None) -> When | None:
     """The visit window named in normalized text, or ``None`` when no time is mentioned."""
     now = local_now(now).replace(second=0, microsecond=0)
-    text = _GREETINGS.sub(" ", text)
+    text = _A_BIT.sub(" ", _GREETINGS.sub(" ", text))
     asap = bool(_ASAP.search(text))
     parts = day_parts()
     day, flexible, weekend_end = _resolve_day(text, now.date())
@@ -254,3 +259,24 @@ def read_when(text: str, now: datetime | None = None) -> When | None:
     if start < now < end:
         start = now
     return When(asap=asap, start=start, end=end)
+
+
+@cache
+def _time_words() -> re.Pattern[str]:
+    names = sorted({*day_parts(), *_PART_ALIASES}, key=len, reverse=True)
+    return re.compile(
+        "|".join(
+            [_RANGE.pattern, _POINT.pattern.replace("(?P<a", "(?P<c"), _WEEKDAY.pattern.replace("(?P<", "(?P<w"),
+             _WEEKEND.pattern.replace("(?P<", "(?P<e"), _DATE.pattern.replace("(?P<", "(?P<x"),
+             _DAY.pattern.replace("(?P<", "(?P<y"), *map(re.escape, names)]
+        )
+    )
+
+
+def strip_time(text: str) -> str:
+    """The text with its time expressions (days, day parts, clock times) replaced by spaces.
+
+    The intent classifier reads what is left: 明天下午 says when, not whether the customer is
+    asking for a first visit or a change of one.
+    """
+    return _time_words().sub(" ", _A_BIT.sub(" ", text))

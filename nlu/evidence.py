@@ -1,0 +1,76 @@
+"""What is left of a message once the slots read by the gazetteers are taken out.
+
+The classifiers learn from character n-grams, so a place or a phone number in the text feeds them
+characters that say nothing about the intent or the fault: 贵 in 贵德 (a county) looks like
+"贵不贵" (a price question), the digits of a phone number match n-grams of fault examples, and a
+bare "鼓楼区 保险柜" has no word about a fault at all. The classifiers therefore read the *residue*:
+
+- :func:`intent_text` — the message without place names, phone-like digit runs, brand names and
+  time expressions (明天下午 says when, not whether a visit is new or moved; product words stay: "修保险柜" is a repair request because of 保险柜);
+- :func:`fault_text` — that residue without product words and the words that only introduce a slot
+  (手机号, 座机, 我在 …, the ``slot_cue`` lookup of ``nlu/data``): what remains is the only
+  evidence a fault guess may rest on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import cache
+
+from nlu.training_data import training_data
+from nlu.when import strip_time
+from regions.place import Place
+
+# A phone-like run: 6+ digits, maybe grouped by spaces, dashes or dots, maybe with a +86 prefix.
+_DIGIT_RUN = re.compile(r"(?:\+?86[\s-]?)?\d(?:[\s\-.]?\d){5,}")
+# Administrative suffixes, longest first, so that 甘孜藏族自治州 → 甘孜 and 神农架林区 → 神农架.
+_PLACE_SUFFIX = re.compile(
+    r"^(?P<stem>.{2,}?)(?:(?:[^族]{1,3}族)+自治[州县区旗]|特别行政区|自治[州县区旗]|林区|新区|地区"
+    r"|街道|[省市县区盟旗镇乡])$"
+)
+
+
+def place_words(places: Iterable[Place]) -> set[str]:
+    """Every name of the places, full and without its administrative suffix (焦作市, 焦作)."""
+    words: set[str] = set()
+    for place in places:
+        for name in (place.province, place.city, place.county, place.town):
+            if not name:
+                continue
+            words.add(name)
+            m = _PLACE_SUFFIX.match(name)
+            if m:
+                words.add(m.group("stem"))
+    return words
+
+
+def _without(text: str, words: Iterable[str]) -> str:
+    for word in sorted(words, key=len, reverse=True):
+        if word and word in text:
+            text = text.replace(word, " ")
+    return text
+
+
+def intent_text(norm: str, *, places: Iterable[Place], brand_span: tuple[int, int] | None) -> str:
+    """The normalized text without brand, place names, phone-like digit runs and time expressions."""
+    if brand_span is not None:
+        start, end = brand_span
+        norm = norm[:start] + " " + norm[end:]
+    norm = _DIGIT_RUN.sub(" ", norm)
+    return strip_time(_without(norm, place_words(places)))
+
+
+def without_slot_cues(residue: str) -> str:
+    """The residue without the words that only introduce a slot: empty when nothing else was said."""
+    return _without(residue, _slot_cues())
+
+
+def fault_text(residue: str, product_words: Iterable[str]) -> str:
+    """The intent residue without product words and slot cue words: the evidence for a fault."""
+    return _without(_without(residue, product_words), _slot_cues())
+
+
+@cache
+def _slot_cues() -> tuple[str, ...]:
+    return tuple(w.lower() for w in training_data().lookups.get("slot_cue", ()))
