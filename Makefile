@@ -6,11 +6,13 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: setup run test test-sqlite bench lint fmt db gazetteer service-areas rasa clean
 
+# Setup talks on stderr only, so that `make bench` and `make -s ...` keep stdout for their results.
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
-	touch $(STAMP)
+	@echo "setting up $(VENV)" >&2
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) >&2
+	@$(BIN)/python -m pip install -q --upgrade pip >&2
+	@$(BIN)/python -m pip install -q -e '.[dev]' >&2
+	@touch $(STAMP)
 
 setup: $(STAMP)
 
@@ -25,8 +27,8 @@ test: setup
 	$(BIN)/python -m pytest
 
 $(VENV)/.bench-installed: $(STAMP)
-	$(BIN)/python -m pip install -q -e '.[dev,bench]'
-	touch $@
+	@$(BIN)/python -m pip install -q -e '.[dev,bench]' >&2
+	@touch $@
 
 ## Benchmarks (installs the comparison library jionlp once); prints one JSON object on stdout.
 bench: $(VENV)/.bench-installed
