@@ -84,8 +84,11 @@ class Engine:
             intent, confidence, recognised = reading.intent, reading.confidence, True
             rasa_fault = self.faults.most_specific(set(reading.faults)) if reading.faults else None
         else:
-            if compact(without_slot_cues(residue)) or not compact(norm):
-                guess = self.classifier.classify(residue)
+            said = without_slot_cues(residue)
+            if compact(said) or not compact(norm):
+                # When a phone or place was read, the words introducing it (电话是, 我在) belong to
+                # that slot; they are not a call for a human or a complaint.
+                guess = self.classifier.classify(said if (phone.phone or place or candidates) else residue)
             else:
                 # Nothing but slots and the words introducing them ("手机号13812345678"): there is
                 # no intent to read, the slot rules below decide.

@@ -45,6 +45,8 @@ _A_BIT = re.compile(
     r"(?<![今明昨])(?:[早晚快慢多少好贵近远高低再]|便宜|提前|推迟|有)一点(?:儿|点)?"
     r"(?![钟半\d]|[零〇一二两三四五六七八九十]+分)"
 )
+# A past day with its day part tells what happened ("昨天晚上一直响"), not when to come.
+_PAST = re.compile(r"(?:大前天|前天|昨天|昨日|昨儿|昨晚|昨夜)(?:早上|早晨|上午|中午|下午|傍晚|晚上|夜里|半夜|深夜)?")
 _GREETINGS = re.compile(r"早上好|早晨好|上午好|中午好|下午好|晚上好|晚安|早安")
 _NUM = "零〇一二两三四五六七八九十"
 _DAY_WORDS = {"大后天": 3, "后天": 2, "明天": 1, "明日": 1, "明儿": 1, "今天": 0, "今日": 0, "今儿": 0}
@@ -220,7 +222,7 @@ def _resolve_day(text: str, today: date) -> tuple[date | None, bool, date | None
 def read_when(text: str, now: datetime | None = None) -> When | None:
     """The visit window named in normalized text, or ``None`` when no time is mentioned."""
     now = local_now(now).replace(second=0, microsecond=0)
-    text = _A_BIT.sub(" ", _GREETINGS.sub(" ", text))
+    text = _A_BIT.sub(" ", _PAST.sub(" ", _GREETINGS.sub(" ", text)))
     asap = bool(_ASAP.search(text))
     parts = day_parts()
     day, flexible, weekend_end = _resolve_day(text, now.date())
@@ -279,4 +281,6 @@ def strip_time(text: str) -> str:
     The intent classifier reads what is left: 明天下午 says when, not whether the customer is
     asking for a first visit or a change of one.
     """
-    return _time_words().sub(" ", _A_BIT.sub(" ", text))
+    # 便宜一点 / 早一点 keep their comparative (that is the request), only "一点" goes.
+    text = _A_BIT.sub(lambda m: m.group()[: m.group().index("一点")] + " ", text)
+    return _time_words().sub(" ", text)

@@ -156,3 +156,33 @@ def test_brand_answer_with_shi_is_a_brand_but_a_plain_yes_is_not() -> None:
     for yes in ("可以", "是的", "好的好的"):
         p = parse(yes, expecting="brand", now=NOW)
         assert (p.intent, p.brand) == ("affirm", None)
+
+
+# --- found by a probe of fresh messages ----------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "fault"), [("面板被小孩砸裂了", "panel_damage"), ("人脸识别一直失败", "fingerprint_fail")])
+def test_a_fault_said_alone_is_a_fault_report(text: str, fault: str) -> None:
+    p = parse(text, now=NOW)
+    assert (p.intent, p.fault) == ("report_fault", fault)
+
+
+@pytest.mark.parametrize(("text", "phone"), [("电话：021-58881234", "02158881234"), ("手机:13812345678", "13812345678")])
+def test_a_phone_after_a_colon_label_is_read(text: str, phone: str) -> None:
+    p = parse(text, now=NOW)
+    assert (p.phone, p.phone_invalid) == (phone, False)
+
+
+def test_a_clock_time_with_a_colon_is_still_not_a_phone() -> None:
+    assert parse("明天10:30来", now=NOW).phone is None
+
+
+@pytest.mark.parametrize("text", ["昨天晚上门锁一直在响", "前天下午保险柜就打不开了", "昨晚开始报警"])
+def test_a_past_day_tells_what_happened_not_when_to_come(text: str) -> None:
+    assert parse(text, now=NOW).when is None
+
+
+@pytest.mark.parametrize("text", ["有没有便宜一点的", "能便宜点不"])
+def test_asking_for_a_lower_price_is_ask_price(text: str) -> None:
+    p = parse(text, now=NOW)
+    assert p.intent == "ask_price"
+    assert p.when is None
