@@ -98,7 +98,9 @@ class Engine:
         # The fault classifier only guesses inside a repair context: a named product or brand, a
         # message the intent model reads as a fault report, or an answer to "what is wrong?".
         # Elsewhere its guesses are mostly noise ("我在上班" is not cannot_open).
-        may_guess = (
+        # An answer to another question ("which brand?" → "不知道") describes no fault: only a
+        # fault phrase counts there.
+        may_guess = expecting in (None, "fault") and (
             expecting == "fault" or product is not None or brand is not None
             or (intent == "report_fault" and recognised)
         )

@@ -186,3 +186,19 @@ def test_asking_for_a_lower_price_is_ask_price(text: str) -> None:
     p = parse(text, now=NOW)
     assert p.intent == "ask_price"
     assert p.when is None
+
+
+@pytest.mark.parametrize(("text", "expecting"), [("不知道", "brand"), ("不清楚", "brand"), ("不知道", "place")])
+def test_an_answer_to_another_question_guesses_no_fault(text: str, expecting: str) -> None:
+    assert parse(text, expecting=expecting, now=NOW).fault is None
+
+
+def test_a_vague_complaint_about_the_device_is_other_not_a_specific_fault() -> None:
+    assert parse("就是用不了", expecting="fault", now=NOW).fault == "other"
+    assert parse("保险柜突然不能用了", now=NOW).fault == "other"
+    assert parse("指纹用不了了", now=NOW).fault == "fingerprint_fail"  # the specific phrase still wins
+
+
+@pytest.mark.parametrize("text", ["好的就这个时间", "这个时间没问题", "那好吧"])
+def test_accepting_a_time_is_affirm(text: str) -> None:
+    assert parse(text, expecting="confirm", now=NOW).intent == "affirm"
