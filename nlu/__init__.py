@@ -11,9 +11,11 @@ How each field is read (one module each):
   when no product word is present and the brand makes only one product, that product is inferred
   (丹斯提尼 → safe, 旗电佳 → lock);
 - fault (``faults``): fault phrases and patterns from ``nlu/data`` (most specific cause wins), then a
-  naive Bayes classifier trained on the annotated fault examples, only inside a repair context;
-- intent (``intents``): naive Bayes over character n-grams trained on the intent examples, plus the
-  rule that a fault or product turns a greeting/thanks into a fault report;
+  naive Bayes classifier trained on the annotated fault examples, only inside a repair context and
+  only on evidence (the text left once places, phones, brands, times and product words are removed);
+- intent (``intents``): naive Bayes over character n-grams trained on the intent examples and the
+  bare fault phrases, reading the message without its places, phones, brands and times
+  (``evidence``), plus the rule that a fault or product turns a greeting/thanks into a fault report;
 - place (``places``): ``regions.find_place`` (the gazetteer), mapped to place / candidates;
 - phone (``phones``) and time (``when``): patterns, with day-part windows from config.yml.
 
