@@ -5,7 +5,7 @@ characters that say nothing about the intent or the fault: 贵 in 贵德 (a coun
 "贵不贵" (a price question), the digits of a phone number match n-grams of fault examples, and a
 bare "鼓楼区 保险柜" has no word about a fault at all. The classifiers therefore read the *residue*:
 
-- :func:`intent_text` — the message without place names, phone-like digit runs, brand names and
+- :func:`intent_text` — the message without place names, street addresses, phone-like digit runs, brand names and
   time expressions (明天下午 says when, not whether a visit is new or moved; product words stay: "修保险柜" is a repair request because of 保险柜);
 - :func:`fault_text` — that residue without product words and the words that only introduce a slot
   (手机号, 座机, 我在 …, the ``slot_cue`` lookup of ``nlu/data``): what remains is the only
@@ -24,6 +24,12 @@ from regions.place import Place
 
 # A phone-like run: 6+ digits, maybe grouped by spaces, dashes or dots, maybe with a +86 prefix.
 _DIGIT_RUN = re.compile(r"(?:\+?86[\s-]?)?\d(?:[\s\-.]?\d){5,}")
+# The street part of an address (花园路88号, 人民南路3号院, 5栋2单元301室): where, not what. Left in, its
+# characters look like intent evidence (路/号 pull towards price and goodbye examples).
+_STREET = re.compile(
+    r"[\u4e00-\u9fffA-Za-z]{1,8}(?:大道|大街|路|街|巷|弄|胡同)\s*\d+(?:-\d+)?\s*号(?:院|楼)?"
+    r"|\d+(?:-\d+)?\s*(?:号楼|号院|栋|幢|单元|室|号)"
+)
 # Administrative suffixes, longest first, so that 甘孜藏族自治州 → 甘孜 and 神农架林区 → 神农架.
 _PLACE_SUFFIX = re.compile(
     r"^(?P<stem>.{2,}?)(?:(?:[^族]{1,3}族)+自治[州县区旗]|特别行政区|自治[州县区旗]|林区|新区|地区"
@@ -57,7 +63,7 @@ def intent_text(norm: str, *, places: Iterable[Place], brand_span: tuple[int, in
     if brand_span is not None:
         start, end = brand_span
         norm = norm[:start] + " " + norm[end:]
-    norm = _DIGIT_RUN.sub(" ", norm)
+    norm = _DIGIT_RUN.sub(" ", _STREET.sub(" ", norm))
     return strip_time(_without(norm, place_words(places)))
 
 

@@ -202,3 +202,21 @@ def test_a_vague_complaint_about_the_device_is_other_not_a_specific_fault() -> N
 @pytest.mark.parametrize("text", ["好的就这个时间", "这个时间没问题", "那好吧"])
 def test_accepting_a_time_is_affirm(text: str) -> None:
     assert parse(text, expecting="confirm", now=NOW).intent == "affirm"
+
+
+@pytest.mark.parametrize(
+    ("text", "fault"),
+    [
+        ("我想装一把旗电佳的指纹锁，地址是郑州市金水区花园路88号", "install"),
+        ("保险柜打不开了，我家在武侯区人民南路3号院5栋2单元301室", "cannot_open"),
+        ("门锁没电了 住址：洪山区珞喻路1037号", "no_power"),
+    ],
+)
+def test_a_street_address_is_not_intent_evidence(text: str, fault: str) -> None:
+    p = parse(text, now=NOW)
+    assert p.intent == "report_fault"
+    assert p.fault == fault
+
+
+def test_an_address_alone_is_not_a_goodbye() -> None:
+    assert parse("地址是郑州市金水区花园路88号", now=NOW).intent not in ("goodbye", "ask_price")
