@@ -41,7 +41,7 @@ def server_settings(config: dict[str, Any] | None = None) -> dict[str, Any]:
 
 def create_app(engine: Engine | None = None, *, database_url: str | None = None) -> Starlette:
     """The web app: chat page, chat API and health check, over ``engine`` (built on demand)."""
-    from bot.channels.web import routes
+    from bot.channels.web import ERROR_HANDLERS, routes
 
     owned = engine is None
     if engine is None:
@@ -57,6 +57,7 @@ def create_app(engine: Engine | None = None, *, database_url: str | None = None)
     app = Starlette(
         routes=routes(engine, max_body_bytes=settings["max_body_bytes"], max_text_chars=settings["max_text_chars"]),
         lifespan=lifespan,
+        exception_handlers=ERROR_HANDLERS,
     )
     app.state.engine = engine
     return app
