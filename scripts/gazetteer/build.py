@@ -89,7 +89,7 @@ class Division:
 
 
 def short_county(name: str, jio_short: str | None) -> str:
-    """温县→温, 张家港市→张家港, 双江拉祜族佤族布朗族傣族自治县→双江, 巴林左旗 stays (no suffix strip)."""
+    """温县→温, 张家港市→张家港, 双江拉祜族佤族布朗族傣族自治县→双江, 敖汉旗→敖汉, 巴林左旗 stays."""
     if jio_short and "/" not in jio_short and len(jio_short) >= 2 and jio_short != name:
         base = jio_short
     else:
@@ -102,7 +102,10 @@ def short_county(name: str, jio_short: str | None) -> str:
                 base = base[: -len(suf)]
                 break
     if name.endswith("旗") and not name.endswith("自治旗"):
-        return name  # 巴林左旗: people write the whole name; 左/右/前/后/中 alone mean nothing
+        # 敖汉旗→敖汉, 克什克腾旗→克什克腾 as people write them; 巴林左旗 stays whole: without 旗 a
+        # trailing 左/右/前/后/中 reads as a direction, and 巴林左 is not how anyone shortens it.
+        stem = name[:-1]
+        return stem if len(stem) >= 2 and stem[-1] not in "左右前后中" else name
     # jionlp keeps two-character names whole (云县); the short form people type drops the suffix.
     if base == name and len(name) == 2 and name[-1] in "县区市":
         return name[0]

@@ -1,0 +1,29 @@
+"""Place phrasings found by a held-out probe (not the dev set): short forms, traditional script, spacing."""
+
+from __future__ import annotations
+
+import pytest
+
+from regions import find_place
+
+# Inner Mongolian banners are written without 旗 ("鄂尔多斯达拉特"), like counties without 县.
+BANNERS = {
+    "鄂尔多斯达拉特 保险柜打不开": "150621",
+    "通辽扎鲁特的门锁坏了": "150526",
+    "我在锡林郭勒镶黄 智能锁没电": "152528",
+    "阿拉善额济纳 保险箱报警": "152923",
+    "奈曼旗 保险柜": "150525",
+}
+
+
+@pytest.mark.parametrize("text", sorted(BANNERS))
+def test_banner_short_forms(text: str) -> None:
+    m = find_place(text)
+    assert m.place is not None, (text, m)
+    assert m.place.adcode == BANNERS[text]
+
+
+def test_banner_ending_in_a_direction_is_not_shortened() -> None:
+    # 巴林左旗 without 旗 is not how anyone writes it; the whole name still resolves.
+    m = find_place("赤峰巴林左旗 保险柜")
+    assert m.place is not None and m.place.adcode == "150422"
