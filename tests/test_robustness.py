@@ -1,0 +1,172 @@
+"""Bad input through the real front doors: every request gets a clear answer and nothing is lost.
+
+``POST /api/chat`` via httpx's ASGI transport (the full Starlette app, exception handlers included) and
+``repairbot chat --json`` as a subprocess; both on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+from engine_helpers import make_engine
+from sqlalchemy import func, select
+
+from bot.app import create_app
+from bot.store.models import Booking, Conversation, Message
+
+ROOT = Path(__file__).resolve().parent.parent
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+LATIN = re.compile(r"[A-Za-z]{3,}")
+
+
+@pytest.fixture
+def app(store):
+    return create_app(make_engine(store))
+
+
+@pytest.fixture
+async def client(app):
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
+        yield c
+
+
+def _inbound(store, user: str) -> list[tuple[str | None, str | None]]:
+    """(text, channel message id) of every inbound message stored for ``user``, oldest first."""
+    with store.session(readonly=True) as session:
+        return [(m.text, m.channel_message_id) for m in session.scalars(
+            select(Message).join(Conversation).where(Conversation.chat_id == user, Message.direction == "in")
+            .order_by(Message.id))]
+
+
+def _bilingual_error(r: httpx.Response, status: int) -> str:
+    assert r.status_code == status
+    assert r.headers["content-type"].startswith("application/json")
+    message = r.json()["error"]
+    assert CHINESE.search(message) and LATIN.search(message), message
+    return message
+
+
+async def test_a_one_megabyte_body_is_refused_with_413_and_nothing_is_stored(client, store) -> None:
+    body = json.dumps({"user": "big", "text": "保" * (1 << 20)}, ensure_ascii=False).encode()
+    r = await client.post("/api/chat", content=body, headers={"content-type": "application/json"})
+    assert "larger than" in _bilingual_error(r, 413)
+    assert _inbound(store, "big") == []
+    # The same customer is answered normally right after.
+    r = await client.post("/api/chat", json={"user": "big", "text": "保险柜打不开了"})
+    assert r.status_code == 200 and r.json()["ticket"]["product"] == "safe"
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        (b'{"user": "u", "text": ', "not valid"),
+        (b'{"user": 5, "text": "hi"}', '"user"'),
+        (b'{"user": "u", "text": null}', '"text"'),
+        (b'{"user": "u", "text": 12}', '"text"'),
+        (b'{"user": "u", "text": {"a": 1}}', '"text"'),
+        (b'{"user": "u"}', '"text"'),
+        (b'{"text": "hi"}', '"user"'),
+        (b"{}", '"user"'),
+        (b'"just a string"', "JSON object"),
+        (b"null", "JSON object"),
+        (b'{"user": "u", "text": "hi", "message_id": true}', '"message_id"'),
+        (b'{"user": "u", "text": "hi", "message_id": [1]}', '"message_id"'),
+        (b'{"user": "u", "text": "\xe4\xbd"}', "UTF-8"),
+    ],
+)
+async def test_malformed_requests_get_a_bilingual_400(client, body: bytes, fragment: str) -> None:
+    r = await client.post("/api/chat", content=body, headers={"content-type": "application/json"})
+    assert fragment in _bilingual_error(r, 400)
+
+
+async def test_unknown_paths_and_methods_answer_json_too(client) -> None:
+    _bilingual_error(await client.get("/api/nothing-here"), 404)
+    _bilingual_error(await client.get("/api/chat"), 405)
+    _bilingual_error(await client.get("/static/../../etc/passwd"), 404)
+
+
+@pytest.mark.parametrize("text", ["😀😀😀", "👍", "🔒🔑❓", "👨\u200d🔧"])
+async def test_emoji_only_text_gets_a_polite_answer_and_is_stored(client, store, text: str) -> None:
+    r = await client.post("/api/chat", json={"user": "emoji", "text": text})
+    assert r.status_code == 200
+    replies = r.json()["replies"]
+    assert replies and all(rep["text"].strip() for rep in replies)
+    assert [t for t, _ in _inbound(store, "emoji")] == [text]
+
+
+async def test_control_characters_only_are_answered_and_kept_verbatim(client, store) -> None:
+    text = "\u0000\u0001\u001b[2J\u200b\ufeff"
+    r = await client.post("/api/chat", json={"user": "ctl", "text": text})
+    assert r.status_code == 200
+    reply = r.json()["replies"][0]["text"]
+    assert CHINESE.search(reply)
+    # The customer's bytes are kept exactly as sent (encrypted), NUL included — even on PostgreSQL.
+    assert [t for t, _ in _inbound(store, "ctl")] == [text]
+
+
+async def test_an_unknown_or_stale_button_value_gets_an_answer_and_books_nothing(client, store) -> None:
+    first = (await client.post("/api/chat", json={
+        "user": "btn", "text": "我在焦作温县，丹斯提尼保险柜密码忘了，电话13812345678"})).json()
+    offered = first["replies"][0]["buttons"][0]["value"]
+    for bogus in ["预约 2月30日（周九） 25:00-26:00 无名师傅", "book:999@2099-01-01T00:00+08:00", "__proto__"]:
+        r = await client.post("/api/chat", json={"user": "btn", "text": bogus})
+        assert r.status_code == 200
+        data = r.json()
+        assert data["replies"] and data["ticket"]["status"] == "collecting" and data["ticket"]["slot"] is None
+    with store.session(readonly=True) as session:
+        assert session.scalar(select(func.count()).select_from(Booking)) == 0
+    # The real button still round-trips after the noise.
+    data = (await client.post("/api/chat", json={"user": "btn", "text": offered})).json()
+    assert data["ticket"]["status"] == "booked"
+
+
+async def test_a_replayed_message_id_is_stored_once_and_answered_once(client, store) -> None:
+    body = {"user": "replay", "text": "保险柜打不开了", "message_id": 42}
+    answers = [(await client.post("/api/chat", json=body)).json() for _ in range(3)]
+    assert answers[0]["replies"] and answers[1]["replies"] == [] and answers[2]["replies"] == []
+    assert answers[1]["ticket"] == answers[0]["ticket"]
+    stored = _inbound(store, "replay")
+    assert stored == [("保险柜打不开了", "42")]
+
+
+async def test_twenty_concurrent_messages_from_one_user_are_each_stored_once(client, store) -> None:
+    texts = [f"第{i}条：保险柜打不开了" if i % 2 else f"你好{i}" for i in range(20)]
+
+    async def send(i: int) -> httpx.Response:
+        return await client.post("/api/chat", json={"user": "burst", "text": texts[i], "message_id": f"b{i}"})
+
+    responses = await asyncio.gather(*(send(i) for i in range(20)))
+    assert [r.status_code for r in responses] == [200] * 20
+    assert all(r.json()["replies"] for r in responses)
+    stored = _inbound(store, "burst")
+    assert sorted(mid for _, mid in stored) == sorted(f"b{i}" for i in range(20))
+    assert {mid: t for t, mid in stored} == {f"b{i}": texts[i] for i in range(20)}
+    # One conversation, one ticket: the turns were serialised, not interleaved into two intakes.
+    tickets = {r.json()["ticket"]["id"] for r in responses if r.json()["ticket"]}
+    assert len(tickets) == 1
+    with store.session(readonly=True) as session:
+        conv = session.scalars(select(Conversation).where(Conversation.chat_id == "burst")).one()
+        assert conv.state["turns"] == 20
+
+
+def test_chat_json_survives_nul_crlf_blank_and_huge_lines(store, db_url: str, tmp_path: Path) -> None:
+    lines = [b"\x00\x00", b"   ", b"\xe4\xbd\xa0\xe5\xa5\xbd\r", b"\xc3(", "保".encode() * 5000, b"\xf0\x9f\x98\x80"]
+    env = dict(os.environ, DATABASE_URL=db_url, REPAIRBOT_DATA=str(tmp_path / "data"), PYTHONIOENCODING="utf-8")
+    out = subprocess.run(
+        [sys.executable, "-m", "bot", "chat", "--json", "--user", "cli-odd"], input=b"\n".join(lines) + b"\n",
+        capture_output=True, cwd=ROOT, env=env, timeout=120,
+    )
+    assert out.returncode == 0, out.stderr.decode(errors="replace")
+    objects = [json.loads(line) for line in out.stdout.decode("utf-8").splitlines()]
+    assert len(objects) == len(lines)
+    assert all(o["replies"] and o["replies"][0]["text"].strip() for o in objects)
+    assert "5000" in objects[4]["replies"][0]["text"]  # the cap is announced, not silent
+    assert len(_inbound(store, "cli-odd")) == len(lines)
