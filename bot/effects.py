@@ -118,26 +118,25 @@ class EffectApplier:
         return offer
 
     def _BookSlot(self, effect: BookSlot) -> None:  # noqa: N802
-        from bot.booking import book
-
-        offer = self._slot_offer(effect.offer.ref)
-        if book(self.session, self._current(), offer, config=self.config, now=self.now) is None:
-            raise SlotUnavailable(effect.offer.ref)
+        self._book(self._current(), effect.offer.ref)
 
     def _Reschedule(self, effect: Reschedule) -> None:  # noqa: N802
         from bot.booking import reschedule
 
         ticket = self._current()
         current = ticket.active_booking
-        offer = self._slot_offer(effect.offer.ref)
-        if current is None:
-            from bot.booking import book
-
-            if book(self.session, ticket, offer, config=self.config, now=self.now) is None:
-                raise SlotUnavailable(effect.offer.ref)
+        if current is None:  # nothing left to move (e.g. staff cancelled it): book the window afresh
+            self._book(ticket, effect.offer.ref)
             return
-        if reschedule(self.session, current, offer, config=self.config, now=self.now) is None:
+        if reschedule(self.session, current, self._slot_offer(effect.offer.ref), config=self.config,
+                      now=self.now) is None:
             raise SlotUnavailable(effect.offer.ref)
+
+    def _book(self, ticket: Ticket, ref: str) -> None:
+        from bot.booking import book
+
+        if book(self.session, ticket, self._slot_offer(ref), config=self.config, now=self.now) is None:
+            raise SlotUnavailable(ref)
 
     def _CancelBooking(self, effect: CancelBooking) -> None:  # noqa: N802
         from bot.booking import cancel
