@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 WEEKDAYS = "一二三四五六日"
 
@@ -35,28 +34,6 @@ class SlotOffer:
         return (
             f"{self.start.month}月{self.start.day}日(周{WEEKDAYS[self.start.weekday()]}) "
             f"{self.start:%H:%M}-{self.end:%H:%M}"
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "ref": self.ref,
-            "technician_id": self.technician_id,
-            "technician": self.technician_name,
-            "start": self.start.isoformat(),
-            "end": self.end.isoformat(),
-            "distance_km": self.distance_km,
-            "eta_minutes": self.eta_minutes,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> SlotOffer:
-        return cls(
-            technician_id=int(data["technician_id"]),
-            technician_name=str(data["technician"]),
-            start=datetime.fromisoformat(data["start"]),
-            end=datetime.fromisoformat(data["end"]),
-            distance_km=data.get("distance_km"),
-            eta_minutes=data.get("eta_minutes"),
         )
 
 
