@@ -4,11 +4,28 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
+from pathlib import Path
 
 # Long enough for any real message (addresses included); a pasted novel is read only this far.
 MAX_CHARS = 500
 
 _CONTROL = re.compile(r"[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]+")
+_TRADITIONAL = Path(__file__).resolve().parent / "data" / "traditional.tsv"
+# Single Han characters separated by spaces ("保 险 柜 打 不 开", "门 锁"): a message typed spaced
+# out. A lone character is never a word of its own here, so closing the gaps loses nothing.
+_SPACED_OUT = re.compile(r"(?:(?<![^\s])[\u4e00-\u9fff] )+[\u4e00-\u9fff](?![^\s])")
+
+
+@cache
+def _simplified_table() -> dict[int, str]:
+    """Traditional → simplified for the characters customers use (``nlu/data/traditional.tsv``)."""
+    table: dict[int, str] = {}
+    for line in _TRADITIONAL.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            trad, simp = line.split("\t")
+            table[ord(trad)] = simp
+    return table
 
 
 def normalize(text: str) -> str:
@@ -16,13 +33,17 @@ def normalize(text: str) -> str:
 
     NFKC folds full-width digits and letters (１３８, ＡＢＣ) and compatibility forms; latin is
     lower-cased; control and zero-width characters become spaces (they split words, never join them);
-    runs of whitespace collapse. Offsets are not preserved, so extractors report values, not spans.
+    runs of whitespace collapse. Traditional characters become simplified (保險櫃 → 保险柜) and a
+    message typed with a space between every character is closed up (丹 斯 提 尼 → 丹斯提尼).
+    Offsets are not preserved, so extractors report values, not spans.
     """
     if len(text) > MAX_CHARS * 2:
         text = text[: MAX_CHARS * 2]
     text = unicodedata.normalize("NFKC", text)
     text = _CONTROL.sub(" ", text)
+    text = text.translate(_simplified_table())
     text = " ".join(text.split())
+    text = _SPACED_OUT.sub(lambda m: m.group(0).replace(" ", ""), text)
     return text[:MAX_CHARS].lower()
 
 
