@@ -50,6 +50,10 @@ log = logging.getLogger(__name__)
 
 Parser = Callable[..., Parse]
 BOOKING_EFFECTS = (dialogs.BookSlot, dialogs.Reschedule)
+# Conversation-state key listing inbound message ids already stored by a failed turn: their retry is
+# processed but not stored a second time. Kept in the row the turn locks and reads anyway, so the
+# usual turn pays no extra query for it.
+KEPT_AFTER_FAILURE = "kept_after_failure"
 
 
 @dataclass
@@ -129,6 +133,7 @@ class Engine:
                 current = self._current_ticket(session, conv, None) if conv else None
                 return Outcome(ticket=ticket_json(session, current, self.tz), duplicate=True)
             conv = lock_conversation(session, msg.channel, msg.chat_id)
+            kept: list[str] = list((conv.state or {}).get(KEPT_AFTER_FAILURE) or [])
             state = ConversationState.from_json(conv.state)
             ticket = session.get(Ticket, state.ticket_id) if state.ticket_id is not None else None
             erased = False
@@ -141,21 +146,34 @@ class Engine:
                 if cleaned.truncated:
                     replies.insert(0, Reply(say("too_long", chars=cleaned.original_chars, limit=self.max_chars)))
             conv.last_message_at = now  # set late: one UPDATE of the conversation per turn, not two
+            if kept:
+                self._forget_kept(conv, kept, msg.message_id)
             view = ticket_json(session, self._current_ticket(session, conv, shown), self.tz)
-            self._store_messages(session, conv, msg, replies, erased)
+            self._store_messages(session, conv, msg, replies, erased, inbound_stored=msg.message_id in kept)
             return Outcome(replies=replies, ticket=view)
 
     @staticmethod
+    def _forget_kept(conv: Conversation, kept: list[str], message_id: str) -> None:
+        """Carry the failed turns' message ids over the new state, minus the one handled now."""
+        remaining = [k for k in kept if k != message_id]
+        state = {k: v for k, v in (conv.state or {}).items() if k != KEPT_AFTER_FAILURE}
+        conv.state = {**state, KEPT_AFTER_FAILURE: remaining} if remaining else state
+
+    @staticmethod
     def _store_messages(session: Session, conv: Conversation, msg: InboundMessage, replies: list[Reply],
-                        erased: bool) -> None:
+                        erased: bool, *, inbound_stored: bool = False) -> None:
         """The inbound text and the replies in one statement (cheaper than ORM objects on every turn).
 
-        When this very turn erased the customer's data, the inbound text is not kept either.
+        When this very turn erased the customer's data, the inbound text is not kept either. A retry of
+        a message that a failed turn already stored (``inbound_stored``) adds only the replies.
         """
-        rows = [{"conversation_id": conv.id, "direction": "in", "text": None if erased else msg.text,
-                 "erased": erased, "channel_message_id": msg.message_id}]
+        rows = [] if inbound_stored else [
+            {"conversation_id": conv.id, "direction": "in", "text": None if erased else msg.text,
+             "erased": erased, "channel_message_id": msg.message_id}]
         rows += [{"conversation_id": conv.id, "direction": "out", "text": r.text, "erased": False,
                   "channel_message_id": None} for r in replies]
+        if not rows:
+            return
         # render_nulls: one multi-row INSERT even though only the inbound row has a channel message id.
         session.execute(insert(Message).execution_options(render_nulls=True), rows)
 
@@ -197,13 +215,21 @@ class Engine:
         ).first()
 
     def _keep_after_failure(self, msg: InboundMessage) -> Outcome:
-        """Something broke: keep the customer's words and apologise; a retry of the same id is processed."""
+        """Something broke: keep the customer's words and apologise.
+
+        A retry of the same id is processed normally, but its words are not stored twice (see
+        :data:`KEPT_AFTER_FAILURE`).
+        """
         try:
             lock = self._writer or threading.Lock()
             with lock, self.db.session() as session:
                 conv = lock_conversation(session, msg.channel, msg.chat_id)
-                session.add(Message(conversation_id=conv.id, direction="in", text=msg.text,
-                                    channel_message_id=msg.message_id))
+                kept = list((conv.state or {}).get(KEPT_AFTER_FAILURE) or [])
+                if msg.message_id not in kept:
+                    session.add(Message(conversation_id=conv.id, direction="in", text=msg.text,
+                                        channel_message_id=msg.message_id))
+                    # A handful is plenty: retries come within minutes, not after dozens of failures.
+                    conv.state = {**(conv.state or {}), KEPT_AFTER_FAILURE: (kept + [msg.message_id])[-20:]}
                 session.add(Message(conversation_id=conv.id, direction="out", text=say("internal_error")))
         except Exception:
             log.exception("could not even store the message")

@@ -127,10 +127,19 @@ def test_a_failing_turn_keeps_the_message_and_apologises(store) -> None:
     out = engine.process(InboundMessage("web", "x", "m-1", "保险柜打不开"))
     assert "已经收到" in out.replies[0].text
     assert _count(store, "in") == 1
+    # A retry that fails again apologises again but keeps the words only once.
+    engine.process(InboundMessage("web", "x", "m-1", "保险柜打不开"))
+    assert _count(store, "in") == 1 and _count(store, "out") == 2
     # Not marked as processed: a retry of the same id is handled again once things work.
     fixed = make_engine(store)
     again = fixed.process(InboundMessage("web", "x", "m-1", "保险柜打不开"))
     assert again.replies and not again.duplicate
+    assert again.ticket["product"] == "safe"
+    # ... and its words are still stored once; the next message is stored as usual.
+    assert _count(store, "in") == 1
+    fixed.process(InboundMessage("web", "x", "m-2", "丹斯提尼"))
+    assert _count(store, "in") == 2
+    assert fixed.process(InboundMessage("web", "x", "m-1", "保险柜打不开")).duplicate
 
 
 def test_warm_up_loads_everything_and_freezes_it_out_of_the_gc(store) -> None:
