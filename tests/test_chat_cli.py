@@ -120,3 +120,27 @@ def test_piped_text_without_json_prints_a_readable_transcript(cli_db: str, tmp_p
     assert lines[0].startswith("机器人> 您好")
     assert "你> 保险柜打不开了" in lines and "    [1] 丹斯提尼" in lines and "你> 1" in lines
     assert "哪个区县" in out.stdout  # "1" pressed the first button, 丹斯提尼
+
+
+def test_a_failing_turn_logs_no_phone_number(cli_db: str, tmp_path: Path) -> None:
+    """``repairbot chat`` masks phone numbers in its log, like ``serve``: tracebacks quote customer text."""
+    # A wrapper script breaks the NLU in the child process before the real command starts.
+    script = tmp_path / "broken_nlu_chat.py"
+    script.write_text(
+        "import sys, nlu\n"
+        "def parse(text, **kw):\n"
+        "    raise RuntimeError('cannot read ' + text)\n"
+        "nlu.parse = parse\n"
+        "from bot.cli import main\n"
+        "sys.exit(main(['chat', '--json', '--user', 'cli-leak']))\n",
+        encoding="utf-8",
+    )
+    out = subprocess.run(
+        [sys.executable, str(script)], input="我的电话13812345678\n".encode(), capture_output=True, cwd=ROOT,
+        env=_env(cli_db, tmp_path), timeout=120,
+    )
+    assert out.returncode == 0, out.stderr.decode(errors="replace")
+    stderr = out.stderr.decode("utf-8", "replace")
+    assert "cannot read" in stderr and "138****5678" in stderr
+    assert "13812345678" not in stderr
+    assert "已经收到" in json.loads(out.stdout.decode("utf-8"))["replies"][0]["text"]

@@ -30,10 +30,13 @@ def _chat(args: argparse.Namespace) -> int:
     from bot.app import open_database
     from bot.channels.terminal import TerminalChat, run_interactive, run_json
     from bot.engine import Engine
+    from bot.privacy import install_log_masking
     from dialogs.texts import say
 
-    # Keep stdout for the conversation; warnings and errors go to stderr.
+    # Keep stdout for the conversation; warnings and errors go to stderr, phone numbers masked
+    # (a failed turn logs a traceback, and exception messages may quote what the customer typed).
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    install_log_masking()
     if hasattr(sys.stdin, "reconfigure"):  # a stray invalid byte must not end the session
         sys.stdin.reconfigure(encoding="utf-8", errors="replace")
     db = open_database(args.url)
