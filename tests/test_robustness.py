@@ -16,11 +16,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from engine_helpers import make_engine
+from engine_helpers import ChatUser, make_engine
 from sqlalchemy import func, select
 
 from bot.app import create_app
 from bot.store.models import Booking, Conversation, Message
+from bot.text_guard import clean_text
+from dialogs import ConversationState
+from dialogs.turn import match_choice
 
 ROOT = Path(__file__).resolve().parent.parent
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
@@ -170,3 +173,28 @@ def test_chat_json_survives_nul_crlf_blank_and_huge_lines(store, db_url: str, tm
     assert all(o["replies"] and o["replies"][0]["text"].strip() for o in objects)
     assert "5000" in objects[4]["replies"][0]["text"]  # the cap is announced, not silent
     assert len(_inbound(store, "cli-odd")) == len(lines)
+
+
+def _remembered_state(store, user: str) -> ConversationState:
+    with store.session(readonly=True) as session:
+        conv = session.scalars(select(Conversation).where(Conversation.chat_id == user)).one()
+        return ConversationState.from_json(conv.state)
+
+
+@pytest.mark.parametrize("opening", [
+    "鼓楼区，丹斯提尼保险柜打不开",  # district choice
+    "东莞，丹斯提尼保险柜忘记密码了，13812345678",  # town choice
+    "保险柜打不开了",  # brand choice
+    "我在焦作温县，丹斯提尼保险柜密码忘了，电话13812345678",  # window choice
+])
+def test_every_button_value_round_trips_through_the_engine_cleaning(store, opening: str) -> None:
+    """Sending a button's value back (cleaned like any text) names exactly the button it came from."""
+    engine = make_engine(store)
+    chat = ChatUser(engine, user="round-trip")
+    chat.say(opening)
+    shown = [b["value"] for b in chat.buttons()]
+    state = _remembered_state(store, chat.user)
+    assert shown and sorted(shown) == sorted(c["value"] for c in state.choices)
+    for choice in state.choices:
+        matched = match_choice(state, clean_text(choice["value"], engine.max_chars).text)
+        assert matched is not None and (matched.kind, matched.value) == (choice["kind"], choice["value"])
