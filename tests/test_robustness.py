@@ -198,3 +198,14 @@ def test_every_button_value_round_trips_through_the_engine_cleaning(store, openi
     for choice in state.choices:
         matched = match_choice(state, clean_text(choice["value"], engine.max_chars).text)
         assert matched is not None and (matched.kind, matched.value) == (choice["kind"], choice["value"])
+
+
+async def test_an_unexpected_server_fault_is_a_json_500_not_an_html_page(app, monkeypatch) -> None:
+    async def broken(msg):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(app.state.engine, "respond", broken)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+        r = await c.post("/api/chat", json={"user": "u500", "text": "你好"})
+    assert "disk on fire" not in _bilingual_error(r, 500)
