@@ -104,3 +104,23 @@ def test_long_input_is_capped_by_the_page_and_answered(server: str) -> None:
             assert "超过了 500 字" in page.locator(".msg--bot").nth(1).inner_text()
         finally:
             browser.close()
+
+
+def test_a_message_that_did_not_go_through_returns_to_the_input(server: str) -> None:
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        browser = _browser(p)
+        try:
+            page = browser.new_page()
+            page.goto(server + "/")
+            page.route("**/api/chat", lambda route: route.abort())  # the network is down
+            page.fill("#text", "丹斯提尼保险柜打不开了")
+            page.press("#text", "Enter")
+            page.locator(".msg--error").first.wait_for(timeout=10000)
+            assert page.input_value("#text") == "丹斯提尼保险柜打不开了"
+            page.unroute("**/api/chat")
+            page.press("#text", "Enter")  # resend as it is
+            page.locator(".msg--bot").nth(1).wait_for(timeout=10000)
+            assert page.input_value("#text") == ""
+        finally:
+            browser.close()

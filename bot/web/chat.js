@@ -71,6 +71,10 @@
   }
   function esc(s) { var d = document.createElement("div"); d.textContent = s; return d.innerHTML; }
 
+  // A message that did not go through goes back into the input box: the customer edits or resends it
+  // instead of typing it again.
+  function giveBack(text) { if (!input.value) input.value = text; }
+
   function say(text) {
     if (busy) return;
     busy = true; send.disabled = true;
@@ -83,11 +87,11 @@
         return r.json().then(function (data) { return { ok: r.ok, data: data }; });
       })
       .then(function (res) {
-        if (!res.ok) { add("error", "发送失败：" + (res.data.error || "请稍后再试")); return; }
+        if (!res.ok) { add("error", "发送失败：" + (res.data.error || "请稍后再试")); giveBack(text); return; }
         res.data.replies.forEach(addReply);
         showTicket(res.data.ticket);
       })
-      .catch(function () { add("error", "网络有问题，消息没有发出去，请稍后再试。"); })
+      .catch(function () { add("error", "网络有问题，消息没有发出去，请稍后再试。"); giveBack(text); })
       .then(function () { typing.remove(); busy = false; send.disabled = false; input.focus(); });
   }
 
