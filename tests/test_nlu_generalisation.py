@@ -13,3 +13,16 @@ from nlu import parse
 )
 def test_fingerprint_failures_phrased_by_the_action(text: str) -> None:
     assert parse(text).fault == "fingerprint_fail"
+
+
+@pytest.mark.parametrize(
+    ("text", "fault"),
+    [
+        ("柜子里的现金取不出来了，保险箱", "cannot_open"),
+        ("保险箱钥匙插进去拔不出来", "mechanical"),
+        ("门锁滴滴滴响个不停", "alarm"),
+        ("保险柜报警停不下来怎么办", "alarm"),
+    ],
+)
+def test_everyday_fault_phrasings(text: str, fault: str) -> None:
+    assert parse(text).fault == fault
