@@ -8,6 +8,7 @@ a pressed button → intents that work anywhere (human, complaint, cancel, resch
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
 from dialogs import booking
 from dialogs.effects import CancelBooking, DetachTicket, EraseCustomer, SaveTicket
@@ -237,7 +238,13 @@ def _answer_pending(turn: Turn, choice: Choice | None) -> bool:
 
 
 def _is_command(said: str, name: str) -> bool:
-    return any(squash(word) in said for word in texts()["commands"][name]) if said else False
+    return any(word in said for word in _command_words(name)) if said else False
+
+
+@cache
+def _command_words(name: str) -> tuple[str, ...]:
+    """The squashed phrases of a command, computed once rather than on every turn."""
+    return tuple(w for w in (squash(word) for word in texts()["commands"][name]) if w)
 
 
 def _ask_erase(turn: Turn) -> None:
