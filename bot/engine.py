@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -88,8 +87,8 @@ class Engine:
         self.catalog = catalog_from_config(self.config)
         self.max_chars = int((self.config.get("dialog") or {}).get("max_message_chars", 500))
         self._chat_locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = weakref.WeakValueDictionary()
-        # SQLite has one writer anyway; queueing here is cheaper than spinning on its busy timeout.
-        self._writer = threading.Lock() if db.dialect == "sqlite" else None
+        # No writer lock here: on SQLite, Database.session already queues this process's writers on one
+        # lock per file (cheaper than spinning on SQLite's busy timeout).
 
     @property
     def nlu(self) -> Parser:
@@ -115,10 +114,7 @@ class Engine:
     def process(self, msg: InboundMessage) -> Outcome:
         """Handle one message synchronously; never loses it (see module docstring)."""
         try:
-            if self._writer is None:
-                return self._process(msg)
-            with self._writer:
-                return self._process(msg)
+            return self._process(msg)
         except Exception:
             log.exception("failed to handle %s message %s in chat %s", msg.channel, msg.message_id, msg.chat_id)
             return self._keep_after_failure(msg)
@@ -221,8 +217,7 @@ class Engine:
         :data:`KEPT_AFTER_FAILURE`).
         """
         try:
-            lock = self._writer or threading.Lock()
-            with lock, self.db.session() as session:
+            with self.db.session() as session:
                 conv = lock_conversation(session, msg.channel, msg.chat_id)
                 kept = list((conv.state or {}).get(KEPT_AFTER_FAILURE) or [])
                 if msg.message_id not in kept:
