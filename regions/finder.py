@@ -446,7 +446,12 @@ def _names_other_province(h: _Hit) -> bool:
 
 def _straddles(h: _Hit, b: _Hit) -> bool:
     """Do the two spans overlap without one containing the other?"""
-    return h.start < b.end and b.start < h.end and not (b.start <= h.start and h.end <= b.end)
+    return (
+        h.start < b.end
+        and b.start < h.end
+        and not (b.start <= h.start and h.end <= b.end)
+        and not (h.start <= b.start and b.end <= h.end)
+    )
 
 
 def _gap_ok(text: str, end: int, start: int) -> bool:

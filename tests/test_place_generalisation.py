@@ -27,3 +27,20 @@ def test_banner_ending_in_a_direction_is_not_shortened() -> None:
     # 巴林左旗 without 旗 is not how anyone writes it; the whole name still resolves.
     m = find_place("赤峰巴林左旗 保险柜")
     assert m.place is not None and m.place.adcode == "150422"
+
+
+@pytest.mark.parametrize(
+    ("text", "adcode"),
+    [
+        ("家在洛阳高新区，保险柜打不开", "410371"),
+        ("长春经开区 指纹锁没电", "220171"),
+        ("郑州经开区的门锁坏了", "410171"),
+    ],
+)
+def test_development_zones_by_their_everyday_abbreviation(text: str, adcode: str) -> None:
+    m = find_place(text)
+    assert m.place is not None and m.place.adcode == adcode, (text, m)
+
+
+def test_bare_zone_word_is_still_no_place() -> None:
+    assert find_place("高新区 保险柜打不开").place is None

@@ -67,6 +67,13 @@ ETHNIC = re.compile(
     r"柯尔克孜|土|达斡尔|仫佬|羌|布朗|撒拉|毛南|仡佬|锡伯|阿昌|普米|塔吉克|怒|乌孜别克|俄罗斯|鄂温克|德昂|保安|裕固|京|"
     r"塔塔尔|独龙|鄂伦春|赫哲|门巴|珞巴|基诺)族"
 )
+# Development zones as people name them: "郑州高新区" for 郑州高新技术产业开发区.
+SPECIAL_ABBREVIATIONS = (
+    ("高新技术产业开发区", "高新区"),
+    ("高新技术开发区", "高新区"),
+    ("高新技术产业园区", "高新区"),
+    ("经济技术开发区", "经开区"),
+)
 GENERIC_SPECIAL_SHORTS = {"高新区", "经开区", "开发区", "新区", "工业园", "示范区", "管理区", "园区"}
 
 
@@ -117,6 +124,32 @@ def short_town(name: str) -> str:
         if name.endswith(suf) and len(name) - len(suf) >= 2:
             return name[: -len(suf)]
     return name
+
+
+def special_abbreviations(
+    counties: dict[str, Division], prefectures: dict[str, Division], provinces: dict[str, Division]
+) -> list[tuple[str, str, str, str]]:
+    """郑州高新技术产业开发区 → alias 郑州高新区; an abbreviation two zones share is left out."""
+    found: dict[str, set[str]] = {}
+    for code, d in counties.items():
+        pref = prefectures.get(d.prefecture_code)
+        if d.kind != "special" or pref is None:
+            continue
+        for suffix, abbr in SPECIAL_ABBREVIATIONS:
+            if not d.name.endswith(suffix):
+                continue
+            stem = d.name[: -len(suffix)].removesuffix("市")
+            prov = provinces.get(d.province_code)
+            if prov is not None and stem.startswith(prov.short) and stem != pref.short:
+                stem = stem[len(prov.short):]  # 河南濮阳… → 濮阳
+            if stem in (pref.short, pref.name.removesuffix("市")):
+                found.setdefault(pref.short + abbr, set()).add(code)
+            break
+    return [
+        (alias, next(iter(codes)), "", f"{counties[next(iter(codes))].name} as commonly abbreviated")
+        for alias, codes in sorted(found.items())
+        if len(codes) == 1
+    ]
 
 
 def read_curated(path: Path) -> list[list[str]]:
@@ -542,6 +575,9 @@ def main() -> int:
     county_aliases = [
         (row[1], row[2], "1" if row[3] == "1" else "", row[7]) for row in curated if row[0] == "county_alias"
     ]
+    curated_aliases = {row[0] for row in county_aliases}
+    county_aliases += [row for row in special_abbreviations(counties, prefectures, provinces)
+                       if row[0] not in curated_aliases]
     for alias, code, _weak, _note in county_aliases:
         if code not in counties:
             print(f"ERROR: county alias {alias} → unknown code {code}", file=sys.stderr)
