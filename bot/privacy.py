@@ -92,15 +92,23 @@ def _read_or_create_key_file(path: Path) -> bytes:
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             encoded = base64.b64encode(secrets.token_bytes(32)) + b"\n"
+            # Written whole to a private temporary file, then linked into place: os.link fails if the
+            # key exists, so when processes start at once exactly one key wins, and nobody can read a
+            # key file that is still empty (as with O_EXCL followed by a write).
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             try:
-                # O_EXCL: when two processes start at once, exactly one writes and both read the same key.
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(encoded)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                os.link(tmp, path)
             except FileExistsError:
                 pass
             else:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(encoded)
                 log.warning("generated a new secret key in %s; back it up, encrypted data needs it", path)
+            finally:
+                tmp.unlink(missing_ok=True)
         return _decode_secret(path.read_text(encoding="ascii"), str(path))
 
 

@@ -122,3 +122,53 @@ def test_log_masking(caplog):
         assert number not in text
     assert "138****5678" in text and "温县" in text
     assert "137****1111" in text  # the traceback is masked too
+
+
+def test_processes_starting_together_share_one_complete_key(tmp_path, monkeypatch):
+    """Many first starts at the same instant: one key wins, none reads a half-written key file."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    monkeypatch.delenv(privacy.SECRET_ENV, raising=False)
+    start_at = time.time() + 3.0  # every child is imported and waiting by then
+    child = (
+        "import sys, time\n"
+        "from bot import privacy\n"
+        f"time.sleep(max(0.0, {start_at} - time.time()))\n"
+        "print(privacy.lookup_hash('13812345678'))\n"
+    )
+    env = dict(os.environ, REPAIRBOT_DATA=str(tmp_path / "shared"))
+    procs = [subprocess.Popen([sys.executable, "-c", child], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(12)]
+    results = [p.communicate(timeout=60) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 12, [err for _, err in results if err.strip()][:1]
+    assert len({out.strip() for out, _ in results}) == 1
+    assert sorted(os.listdir(tmp_path / "shared")) == ["secret.key"]  # no temporary files left behind
+
+
+def test_the_key_file_never_exists_half_written(no_env_key, monkeypatch):
+    """The key is written elsewhere and appears at its path complete (a concurrent reader never sees it empty)."""
+    import os
+    from pathlib import Path
+
+    path = privacy.key_file_path()
+    real_open, seen = os.open, []
+
+    def watching_open(file, flags, *args, **kwargs):
+        if os.fspath(file) == os.fspath(path) and flags & os.O_CREAT:
+            seen.append("created in place")
+        return real_open(file, flags, *args, **kwargs)
+
+    real_link = os.link
+
+    def watching_link(src, dst, *args, **kwargs):
+        assert len(base64.b64decode(Path(src).read_text(encoding="ascii"))) == 32  # complete before it appears
+        return real_link(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", watching_open)
+    monkeypatch.setattr(os, "link", watching_link)
+    privacy.encrypt("x")
+    assert path.exists() and seen == []
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
