@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from bot.booking.settings import DAY_RULES
@@ -34,6 +34,8 @@ from bot.store.models import AuditLog, Slot, Technician, TechnicianCoverage
 from bot.store.types import utcnow
 
 _ADCODE = re.compile(r"^\d{6}$")
+# pg_advisory_xact_lock key for the sync ("TECHSYNC" in hex, any constant unique to this job).
+_PG_SYNC_LOCK = 0x5445434853594E43
 
 
 class TechnicianConfigError(ValueError):
@@ -188,8 +190,15 @@ def _resize_future_slots(session: Session, tech: Technician) -> None:
 
 
 def sync_from_config(session: Session, config: dict[str, Any]) -> SyncReport:
-    """Load the configured technicians and their coverage into the database (idempotent)."""
+    """Load the configured technicians and their coverage into the database (idempotent).
+
+    Every start-up runs it; processes starting together on one PostgreSQL take turns (a lock held until
+    the transaction ends), so the later ones see the earlier one's rows instead of inserting them again.
+    SQLite's write transactions are serialised already.
+    """
     specs = parse_technicians(config)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_SYNC_LOCK})
     existing = {t.code: t for t in session.scalars(select(Technician))}
     report = SyncReport()
     for spec in specs:

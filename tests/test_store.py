@@ -307,3 +307,26 @@ def test_timestamps_are_utc(store):
         created = conv.created_at
     assert created.tzinfo is not None and created.utcoffset() == timedelta(0)
     assert abs(datetime.now(UTC) - created) < timedelta(minutes=5)
+
+
+def test_technician_sync_from_processes_starting_together(store):
+    """Several `repairbot serve` starting at once on an empty database: no duplicate-key crash, one row each."""
+    from bot.config import load_config
+    from bot.store.models import Technician
+    from bot.technicians import sync_from_config
+
+    config = load_config()
+
+    def start_up(_i: int) -> int:
+        db = Database(store.url)  # a process of its own: its own engine and pool
+        try:
+            with db.session() as s:
+                return len(sync_from_config(s, config).added)
+        finally:
+            db.dispose()
+
+    added = _run_threads(6, start_up)
+    codes = [t["code"] for t in config["technicians"]]
+    assert sum(added) == len(codes)
+    with store.session(readonly=True) as s:
+        assert sorted(s.scalars(select(Technician.code))) == sorted(codes)
