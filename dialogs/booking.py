@@ -100,16 +100,9 @@ def _summary(s: ConversationState, turn: Turn) -> str:
 
 def book(turn: Turn, chosen: dict[str, Any]) -> None:
     """The customer pressed a window: book it (the engine falls back to ``slot_taken`` if it is full)."""
-    s = turn.s
     o = Offer.from_json(chosen)
-    s.stage = BOOKED
-    s.booking = o.to_json()
-    s.offers = []
-    s.choices = []
-    s.when = None
-    turn.effect(BookSlot(o))
-    turn.effect(ScheduleFollowUps())
-    turn.say(say("booked", phone=mask_phone(s.phone), **window_of(o)))
+    turn.s.stage = BOOKED
+    _take(turn, o, BookSlot(o), "booked")
 
 
 def offer_reschedule(turn: Turn, *, lead: str | None = None) -> None:
@@ -131,15 +124,20 @@ def offer_reschedule(turn: Turn, *, lead: str | None = None) -> None:
 
 def reschedule(turn: Turn, chosen: dict[str, Any]) -> None:
     """The customer pressed a new window for a booked visit."""
-    s = turn.s
     o = Offer.from_json(chosen)
+    _take(turn, o, Reschedule(o), "rescheduled")
+
+
+def _take(turn: Turn, o: Offer, effect: BookSlot | Reschedule, text_key: str) -> None:
+    """The pressed window becomes the visit: offers forgotten, follow-ups planned, the customer told."""
+    s = turn.s
     s.booking = o.to_json()
     s.offers = []
     s.choices = []
     s.when = None
-    turn.effect(Reschedule(o))
+    turn.effect(effect)
     turn.effect(ScheduleFollowUps())
-    turn.say(say("rescheduled", phone=mask_phone(s.phone), **window_of(o)))
+    turn.say(say(text_key, phone=mask_phone(s.phone), **window_of(o)))
 
 
 def ask_cancel(turn: Turn) -> None:
