@@ -18,6 +18,12 @@ _SPACED_OUT = re.compile(r"(?:(?<![^\s])[\u4e00-\u9fff] )+[\u4e00-\u9fff](?![^\s
 
 
 @cache
+def _traditional_chars() -> re.Pattern[str]:
+    """Any character of the table: most messages have none, and a search is cheaper than a translate."""
+    return re.compile("[" + "".join(map(chr, _simplified_table())) + "]")
+
+
+@cache
 def _simplified_table() -> dict[int, str]:
     """Traditional → simplified for the characters customers use (``nlu/data/traditional.tsv``)."""
     table: dict[int, str] = {}
@@ -41,7 +47,8 @@ def normalize(text: str) -> str:
         text = text[: MAX_CHARS * 2]
     text = unicodedata.normalize("NFKC", text)
     text = _CONTROL.sub(" ", text)
-    text = text.translate(_simplified_table())
+    if _traditional_chars().search(text):
+        text = text.translate(_simplified_table())
     text = " ".join(text.split())
     text = _SPACED_OUT.sub(lambda m: m.group(0).replace(" ", ""), text)
     return text[:MAX_CHARS].lower()
