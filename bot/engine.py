@@ -124,10 +124,7 @@ class Engine:
         cleaned = clean_text(msg.text, self.max_chars)
         with self.db.session() as session:
             if seen_message(session, msg.channel, msg.message_id):
-                conv = session.scalars(select(Conversation).where(
-                    Conversation.channel == msg.channel, Conversation.chat_id == msg.chat_id)).first()
-                current = self._current_ticket(session, conv, None) if conv else None
-                return Outcome(ticket=ticket_json(session, current, self.tz), duplicate=True)
+                return Outcome(ticket=self._view(session, msg.channel, msg.chat_id), duplicate=True)
             conv = lock_conversation(session, msg.channel, msg.chat_id)
             kept: list[str] = list((conv.state or {}).get(KEPT_AFTER_FAILURE) or [])
             state = ConversationState.from_json(conv.state)
@@ -261,10 +258,14 @@ class Engine:
     def ticket_for(self, channel: str, chat_id: str) -> dict[str, Any] | None:
         """The TICKET view for a chat (None when it has none)."""
         with self.db.session(readonly=True) as session:
-            conv = session.scalars(select(Conversation).where(
-                Conversation.channel == channel, Conversation.chat_id == chat_id)).first()
-            if conv is None:
-                return None
-            state = ConversationState.from_json(conv.state)
-            ticket = session.get(Ticket, state.ticket_id) if state.ticket_id is not None else None
-            return ticket_json(session, self._current_ticket(session, conv, ticket), self.tz)
+            return self._view(session, channel, chat_id)
+
+    def _view(self, session: Session, channel: str, chat_id: str) -> dict[str, Any] | None:
+        """The TICKET view of a chat, read without locking it (a duplicate delivery, a status query)."""
+        conv = session.scalars(select(Conversation).where(
+            Conversation.channel == channel, Conversation.chat_id == chat_id)).first()
+        if conv is None:
+            return None
+        state = ConversationState.from_json(conv.state)
+        ticket = session.get(Ticket, state.ticket_id) if state.ticket_id is not None else None
+        return ticket_json(session, self._current_ticket(session, conv, ticket), self.tz)
