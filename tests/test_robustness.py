@@ -83,6 +83,7 @@ async def test_a_one_megabyte_body_is_refused_with_413_and_nothing_is_stored(cli
         (b'{"user": "u", "text": "hi", "message_id": true}', '"message_id"'),
         (b'{"user": "u", "text": "hi", "message_id": [1]}', '"message_id"'),
         (b'{"user": "u", "text": "\xe4\xbd"}', "UTF-8"),
+        (b'{"user": "u", "text": ' + b"[" * 30000 + b"]" * 30000 + b"}", "nested too deeply"),
     ],
 )
 async def test_malformed_requests_get_a_bilingual_400(client, body: bytes, fragment: str) -> None:

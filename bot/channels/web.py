@@ -74,6 +74,8 @@ def parse_chat_request(body: bytes, *, max_text_chars: int) -> tuple[str, str, s
         data: Any = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BadRequest(400, "请求内容不是有效的 UTF-8 JSON", f"body is not valid UTF-8 JSON: {exc}") from exc
+    except RecursionError as exc:  # "[[[[…" thousands deep fits in the size limit and exhausts the parser
+        raise BadRequest(400, "请求内容嵌套过深", "body is not valid JSON: nested too deeply") from exc
     if not isinstance(data, dict):
         raise BadRequest(400, "请求内容必须是 JSON 对象", 'body must be a JSON object {"user": "...", "text": "..."}')
     user, text, message_id = data.get("user"), data.get("text"), data.get("message_id")
