@@ -156,6 +156,15 @@ class PlaceFinder:
             senses[d.name].append(Sense("county", d.adcode, FULL))
             if len(d.short) >= 2 and d.short != d.name and d.short not in area_names:
                 senses[d.short].append(Sense("county", d.adcode, SHORT))
+        # 大理市 is a county-level city named after its prefecture (大理州). Written right before
+        # another county of that prefecture ("大理市剑川县"), it is the prefecture, mis-suffixed.
+        self._seat_as_prefecture: dict[str, Sense] = {}
+        for d in gz.counties.values():
+            pref = gz.prefectures.get(d.prefecture_code)
+            if pref is not None and pref.adcode != d.adcode and d.name == pref.short + "市":
+                self._seat_as_prefecture[d.adcode] = Sense(
+                    "prefecture", pref.adcode, SHORT, note=f"{d.name} before a county = {pref.name}"
+                )
         self._weak = gz.weak_names | {alias for alias, _code, weak, _note in gz.county_aliases if weak}
         for alias, code, _weak, note in gz.county_aliases:
             if code in gz.counties:
@@ -231,13 +240,33 @@ class PlaceFinder:
             (h, s) for h in hits if not h.partial for s in h.senses if s.kind in ("province", "prefecture")
         ]
         host_hits = [(h, s) for h in hits if not h.partial for s in h.senses if s.kind == "county"]
+        seats = self._seats_before_counties(hits, host_hits)
+        contexts += seats
         cands = self._candidates(text, hits, contexts, host_hits, bare)
+        if seats:
+            # the seat city served as the prefecture; it is not also a place of its own here
+            seat_hits = [h for h, _ in seats]
+            cands = [c for c in cands if not any(c.hit is h for h in seat_hits)]
         # a town-bearing county (琼海) is the context for a misspelt town after it (琼海嘉记镇)
         hosts = [(h, s) for h, s in host_hits if (d := self.gz.counties.get(s.code)) and d.has_towns]
         cands += self._homophones(text, hits, contexts + hosts, cands, bare)
         return self._decide(cands)
 
     # ------------------------------------------------------------------ steps
+    def _seats_before_counties(self, hits, host_hits) -> list[tuple[_Hit, Sense]]:
+        """大理市 written in full and directly followed by another county of 大理州 reads as 大理州."""
+        out = []
+        for h, s in host_hits:
+            seat = self._seat_as_prefecture.get(s.code)
+            if seat is None or h.surface != self.gz.counties[s.code].name:
+                continue
+            if any(
+                nh.start == h.end and ns.code != s.code and self.gz.counties[ns.code].prefecture_code == seat.code
+                for nh, ns in host_hits
+            ):
+                out.append((h, seat))
+        return out
+
     def _hits(self, text: str) -> list[_Hit]:
         raw: list[_Hit] = []
         for end, (surface, senses) in self.automaton.iter(text):

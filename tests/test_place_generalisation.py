@@ -44,3 +44,17 @@ def test_development_zones_by_their_everyday_abbreviation(text: str, adcode: str
 
 def test_bare_zone_word_is_still_no_place() -> None:
     assert find_place("高新区 保险柜打不开").place is None
+
+
+@pytest.mark.parametrize(
+    ("text", "adcode"),
+    [
+        ("云南大理市宾川县 保险柜打不开", "532924"),  # 大理市 written for 大理州
+        ("湖北恩施市巴东县的门锁没电", "422823"),
+        ("甘肃临夏市和政县 保险箱", "622925"),
+        ("大理市 指纹锁打不开", "532901"),  # alone it is the city itself
+    ],
+)
+def test_seat_city_written_for_its_prefecture(text: str, adcode: str) -> None:
+    m = find_place(text)
+    assert m.place is not None and m.place.adcode == adcode, (text, m)
