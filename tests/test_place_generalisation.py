@@ -58,3 +58,17 @@ def test_bare_zone_word_is_still_no_place() -> None:
 def test_seat_city_written_for_its_prefecture(text: str, adcode: str) -> None:
     m = find_place(text)
     assert m.place is not None and m.place.adcode == adcode, (text, m)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["想把密码改成新密码", "新密码设置了还是打不开", "在红星美凯龙买的保险柜", "朋友送的西湖龙井放保险柜里"],
+)
+def test_everyday_words_holding_a_county_name_are_not_places(text: str) -> None:
+    m = find_place(text)
+    assert m.place is None and m.candidates == (), (text, m)
+
+
+def test_those_names_still_resolve_when_meant() -> None:
+    assert find_place("郑州新密 保险柜新密码忘了").place.adcode == "410183"
+    assert find_place("伊春红星 保险柜").place.adcode == "230724"
