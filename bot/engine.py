@@ -20,6 +20,7 @@ the database work in a worker thread so the event loop never blocks.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import weakref
 from collections.abc import Callable
@@ -39,7 +40,7 @@ from bot.messages import InboundMessage, Reply
 from bot.services import DbServices, catalog_from_config
 from bot.store.db import Database, lock_conversation, seen_message
 from bot.store.models import Conversation, Message, Ticket
-from bot.text_guard import clean_text
+from bot.text_guard import clean_text, storable
 from bot.ticket_view import ticket_json
 from dialogs import ConversationState
 from dialogs.texts import say
@@ -113,6 +114,9 @@ class Engine:
     # -- the turn ----------------------------------------------------------------------------------------
     def process(self, msg: InboundMessage) -> Outcome:
         """Handle one message synchronously; never loses it (see module docstring)."""
+        text = storable(msg.text)
+        if text != msg.text:
+            msg = dataclasses.replace(msg, text=text)
         try:
             return self._process(msg)
         except Exception:

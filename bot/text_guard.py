@@ -20,6 +20,19 @@ class CleanText:
     original_chars: int = 0
 
 
+def storable(raw: str | None) -> str | None:
+    """``raw`` with lone surrogates (``"\\ud800"`` in JSON, undecodable bytes read with surrogateescape)
+    replaced by U+FFFD: such a string cannot be encoded to UTF-8, so it could be neither encrypted nor
+    stored, and the customer's message would be lost."""
+    if raw is None:
+        return None
+    try:
+        raw.encode("utf-8")
+    except UnicodeEncodeError:
+        return raw.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return raw
+
+
 def clean_text(raw: str, max_chars: int) -> CleanText:
     """Drop invisible/control characters, collapse whitespace, keep at most ``max_chars`` characters."""
     raw = raw or ""

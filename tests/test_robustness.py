@@ -210,3 +210,13 @@ async def test_an_unexpected_server_fault_is_a_json_500_not_an_html_page(app, mo
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
         r = await c.post("/api/chat", json={"user": "u500", "text": "你好"})
     assert "disk on fire" not in _bilingual_error(r, 500)
+
+
+async def test_a_lone_surrogate_in_the_text_is_answered_and_stored_not_lost(client, store) -> None:
+    body = b'{"user": "sur", "text": "\\ud800\\u4e39\\u65af\\u63d0\\u5c3c\\u4fdd\\u9669\\u67dc\\u6253\\u4e0d\\u5f00"}'
+    r = await client.post("/api/chat", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 200
+    data = r.json()
+    assert "已经收到" not in data["replies"][0]["text"]  # not the apology of a failed turn
+    assert data["ticket"]["brand"] == "丹斯提尼"
+    assert _inbound(store, "sur") == [("\ufffd丹斯提尼保险柜打不开", _inbound(store, "sur")[0][1])]
