@@ -330,3 +330,13 @@ def test_technician_sync_from_processes_starting_together(store):
     assert sum(added) == len(codes)
     with store.session(readonly=True) as s:
         assert sorted(s.scalars(select(Technician.code))) == sorted(codes)
+
+
+def test_a_failing_statement_does_not_print_its_values(store):
+    """Database errors end up in logs: a value that fails before encryption must not be printed as plaintext."""
+    with store.session() as s:
+        conv = lock_conversation(s, "web", "values")
+    with pytest.raises(StatementError) as failure, store.session() as s:
+        s.add(Message(conversation_id=conv.id, direction="in", text="\ud800 我住花园路88号"))
+        s.flush()
+    assert "花园路88号" not in str(failure.value)

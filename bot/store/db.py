@@ -116,7 +116,9 @@ class Database:
     def __init__(self, url: str | None = None, *, echo: bool = False, **engine_kwargs: Any) -> None:
         self.url = normalise_url(url) if url else default_url()
         parsed = make_url(self.url)
-        kwargs: dict[str, Any] = {"echo": echo, "future": True}
+        # hide_parameters: a failing statement's error (which ends up in a log) must not print bound values;
+        # a value that fails its bind processor is still plaintext there (a phone, an address, a message).
+        kwargs: dict[str, Any] = {"echo": echo, "future": True, "hide_parameters": True}
         if parsed.get_backend_name() == "sqlite":
             kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False}
             if parsed.database:
