@@ -229,6 +229,8 @@ class Engine:
                 session.add(Message(conversation_id=conv.id, direction="out", text=say("internal_error")))
         except Exception:
             log.exception("could not even store the message")
+            # Do not claim we have it: the customer must send it again (a retry of the id is processed).
+            return Outcome(replies=[Reply(say("internal_error_not_kept"))])
         return Outcome(replies=[Reply(say("internal_error"))])
 
     def warm_up(self) -> None:

@@ -184,3 +184,15 @@ def test_twenty_chats_pressing_the_same_window_at_once_book_it_exactly_once(stor
     with store.session(readonly=True) as s:
         assert s.scalar(select(func.count()).select_from(Booking).where(Booking.status == "confirmed")) == 1
         assert all(slot.booked <= slot.capacity for slot in s.scalars(select(Slot)))
+
+
+def test_when_even_keeping_the_message_fails_the_reply_does_not_claim_it_was_received(tmp_path) -> None:
+    from bot.store.db import Database
+
+    unmigrated = Database(f"sqlite:///{tmp_path / 'no-tables.sqlite3'}")  # every statement fails
+    try:
+        engine = Engine(unmigrated, nlu=lambda text, **kw: None)
+        out = engine.process(InboundMessage("web", "x", "m-1", "保险柜打不开"))
+    finally:
+        unmigrated.dispose()
+    assert "已经收到" not in out.replies[0].text and "再发一次" in out.replies[0].text
