@@ -26,3 +26,15 @@ def test_fingerprint_failures_phrased_by_the_action(text: str) -> None:
 )
 def test_everyday_fault_phrasings(text: str, fault: str) -> None:
     assert parse(text).fault == fault
+
+
+@pytest.mark.parametrize(
+    ("text", "fault"),
+    [
+        ("新到的保险箱想找人固定到地上", "install"),
+        ("保险柜要固定，能上门打孔吗", "install"),
+        ("保险柜一直固定在墙上的，现在打不开了", "cannot_open"),  # a state, not a request
+    ],
+)
+def test_anchoring_a_safe_is_install(text: str, fault: str) -> None:
+    assert parse(text).fault == fault
