@@ -14,6 +14,7 @@ Context exclusions from config (``not_before``/``not_after``) stop ordinary phra
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -97,6 +98,10 @@ def load_brands(config: dict[str, Any] | None = None) -> tuple[Brand, ...]:
     return tuple(brands)
 
 
+# Two latin letters with a space or hyphen between them: the only texts the spaced-name pass reads.
+_LATIN_GAP = re.compile(r"[a-z][ \-][a-z]")
+
+
 def _is_ascii_word_char(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
@@ -114,6 +119,13 @@ class BrandMatcher:
                     self._automaton.add_word(key, (len(key), brand))
         if len(self._automaton):
             self._automaton.make_automaton()
+        # Romanised names typed syllable by syllable ("dan si ti ni", "qi-dian-jia").
+        self._spaced_latin: list[tuple[re.Pattern[str], Brand]] = [
+            (re.compile(r"(?<![a-z0-9])" + r"[ \-]?".join(key) + r"(?![a-z0-9])"), brand)
+            for brand in brands
+            for key in (a.lower() for a in brand.aliases)
+            if len(key) >= 6 and key.isascii() and key.isalpha()
+        ]
         # Pinyin index: first folded syllable -> (brand, name, per-character readings).
         self._by_first_sound: dict[str, list[tuple[Brand, str, tuple[frozenset[str], ...]]]] = {}
         # Only canonical names: comparing spellings against a homophone alias (旗电家) would let a
@@ -153,6 +165,13 @@ class BrandMatcher:
                 hits.append(BrandHit(brand, start, end, exact=True))
                 for i in range(start, end):
                     taken[i] = True
+        if _LATIN_GAP.search(text):
+            for pattern, brand in self._spaced_latin:
+                for m in pattern.finditer(text):
+                    if not any(taken[m.start() : m.end()]):
+                        hits.append(BrandHit(brand, m.start(), m.end(), exact=True))
+                        for i in range(m.start(), m.end()):
+                            taken[i] = True
         for start, ch in enumerate(text):
             if taken[start]:
                 continue

@@ -38,3 +38,15 @@ def test_everyday_fault_phrasings(text: str, fault: str) -> None:
 )
 def test_anchoring_a_safe_is_install(text: str, fault: str) -> None:
     assert parse(text).fault == fault
+
+
+@pytest.mark.parametrize(
+    ("text", "brand"),
+    [("Dan Si Ti Ni de 保险柜 没电", "丹斯提尼"), ("qi dian jia zhi wen suo 打不开", "旗电佳"), ("KAA-DAS 门锁坏了", "凯迪仕")],
+)
+def test_romanised_brand_typed_syllable_by_syllable(text: str, brand: str) -> None:
+    assert parse(text).brand == brand
+
+
+def test_latin_words_that_only_share_letters_are_no_brand() -> None:
+    assert parse("my delivery box 保险箱打不开").brand is None
