@@ -61,7 +61,8 @@ def _fetch(turn: Turn, prefer: When | None, exclude: dict[str, Any] | None) -> l
         count=OFFER_COUNT + (1 if exclude else 0),
     )
     if exclude:
-        got = [o for o in got if not (o.start.isoformat() == exclude["start"] and o.technician == exclude["technician"])]
+        # By ref (technician id and start), not by the display name and an ISO string of the start.
+        got = [o for o in got if o.ref != exclude.get("ref")]
     return got[:OFFER_COUNT]
 
 
