@@ -52,6 +52,7 @@ def test_bare_zone_word_is_still_no_place() -> None:
         ("云南大理市宾川县 保险柜打不开", "532924"),  # 大理市 written for 大理州
         ("湖北恩施市巴东县的门锁没电", "422823"),
         ("甘肃临夏市和政县 保险箱", "622925"),
+        ("临夏市东乡县的锁打不开", "622926"),  # 东乡 is also a district of 抚州
         ("大理市 指纹锁打不开", "532901"),  # alone it is the city itself
     ],
 )
