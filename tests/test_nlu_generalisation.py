@@ -50,3 +50,9 @@ def test_romanised_brand_typed_syllable_by_syllable(text: str, brand: str) -> No
 
 def test_latin_words_that_only_share_letters_are_no_brand() -> None:
     assert parse("my delivery box 保险箱打不开").brand is None
+
+
+def test_a_secrecy_cabinet_is_a_safe() -> None:
+    from nlu import parse
+
+    assert parse("单位的保密柜密码忘了").product == "safe"
