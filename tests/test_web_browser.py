@@ -50,77 +50,67 @@ def server(tmp_path) -> Iterator[str]:
         db.dispose()
 
 
-def _browser(p):
+@pytest.fixture
+def browser():
+    """Headless Debian Chromium driven by Playwright, closed after the test."""
+    playwright = pytest.importorskip("playwright.sync_api")
     if not CHROMIUM:
         if os.environ.get("CI"):
             pytest.fail("chromium is missing (scripts/ensure_chromium.sh installs it)")
         pytest.skip("chromium is not installed")
-    return p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-
-
-def test_booking_through_the_page(server: str, tmp_path) -> None:
-    playwright = pytest.importorskip("playwright.sync_api")
     with playwright.sync_playwright() as p:
-        browser = _browser(p)
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         try:
-            page = browser.new_page(viewport={"width": 420, "height": 860}, timezone_id="America/New_York")
-            external: list[str] = []
-            page.on("request", lambda r: external.append(r.url) if not r.url.startswith(server) else None)
-            page.goto(server + "/")
-            assert "报修" in page.locator(".msg--bot").first.inner_text()
-            page.fill("#text", "我在焦作温县，丹斯提尼保险柜密码忘了，电话13812345678")
-            page.press("#text", "Enter")
-            offers = page.locator(".choices button")
-            offers.first.wait_for(timeout=10000)
-            assert offers.count() == 4
-            assert "138****5678" in page.locator(".msg--bot").last.inner_text()
-            window = offers.first.inner_text().split(" ")[1]  # "13:00-15:00"
-            offers.first.click()
-            page.get_by_text("预约成功").wait_for(timeout=10000)
-            ticket = page.locator("#ticket")
-            assert ticket.is_visible() and "已预约" in ticket.inner_text() and "138****5678" in ticket.inner_text()
-            # The visit time is the service's wall clock, whatever the browser's time zone.
-            assert window in ticket.inner_text()
-            # The customer's own message and the pressed button's value appear as sent messages.
-            mine = page.locator(".msg--me").all_inner_texts()
-            assert mine[0].startswith("我在焦作温县") and mine[1].startswith("预约 ")
-            page.screenshot(path=os.environ.get("CHAT_SCREENSHOT") or str(tmp_path / "chat.png"), full_page=True)
-            assert external == [], f"the page loaded external resources: {external}"
+            yield launched
         finally:
-            browser.close()
+            launched.close()
 
 
-def test_long_input_is_capped_by_the_page_and_answered(server: str) -> None:
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        browser = _browser(p)
-        try:
-            page = browser.new_page()
-            page.goto(server + "/")
-            page.fill("#text", "好" * 2100)  # the textarea keeps 2000 characters
-            page.press("#text", "Enter")
-            page.locator(".msg--bot").nth(1).wait_for(timeout=10000)
-            assert len(page.locator(".msg--me").first.inner_text()) == 2000
-            assert "超过了 500 字" in page.locator(".msg--bot").nth(1).inner_text()
-        finally:
-            browser.close()
+def test_booking_through_the_page(server: str, browser, tmp_path) -> None:
+    page = browser.new_page(viewport={"width": 420, "height": 860}, timezone_id="America/New_York")
+    external: list[str] = []
+    page.on("request", lambda r: external.append(r.url) if not r.url.startswith(server) else None)
+    page.goto(server + "/")
+    assert "报修" in page.locator(".msg--bot").first.inner_text()
+    page.fill("#text", "我在焦作温县，丹斯提尼保险柜密码忘了，电话13812345678")
+    page.press("#text", "Enter")
+    offers = page.locator(".choices button")
+    offers.first.wait_for(timeout=10000)
+    assert offers.count() == 4
+    assert "138****5678" in page.locator(".msg--bot").last.inner_text()
+    window = offers.first.inner_text().split(" ")[1]  # "13:00-15:00"
+    offers.first.click()
+    page.get_by_text("预约成功").wait_for(timeout=10000)
+    ticket = page.locator("#ticket")
+    assert ticket.is_visible() and "已预约" in ticket.inner_text() and "138****5678" in ticket.inner_text()
+    # The visit time is the service's wall clock, whatever the browser's time zone.
+    assert window in ticket.inner_text()
+    # The customer's own message and the pressed button's value appear as sent messages.
+    mine = page.locator(".msg--me").all_inner_texts()
+    assert mine[0].startswith("我在焦作温县") and mine[1].startswith("预约 ")
+    page.screenshot(path=os.environ.get("CHAT_SCREENSHOT") or str(tmp_path / "chat.png"), full_page=True)
+    assert external == [], f"the page loaded external resources: {external}"
 
 
-def test_a_message_that_did_not_go_through_returns_to_the_input(server: str) -> None:
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        browser = _browser(p)
-        try:
-            page = browser.new_page()
-            page.goto(server + "/")
-            page.route("**/api/chat", lambda route: route.abort())  # the network is down
-            page.fill("#text", "丹斯提尼保险柜打不开了")
-            page.press("#text", "Enter")
-            page.locator(".msg--error").first.wait_for(timeout=10000)
-            assert page.input_value("#text") == "丹斯提尼保险柜打不开了"
-            page.unroute("**/api/chat")
-            page.press("#text", "Enter")  # resend as it is
-            page.locator(".msg--bot").nth(1).wait_for(timeout=10000)
-            assert page.input_value("#text") == ""
-        finally:
-            browser.close()
+def test_long_input_is_capped_by_the_page_and_answered(server: str, browser) -> None:
+    page = browser.new_page()
+    page.goto(server + "/")
+    page.fill("#text", "好" * 2100)  # the textarea keeps 2000 characters
+    page.press("#text", "Enter")
+    page.locator(".msg--bot").nth(1).wait_for(timeout=10000)
+    assert len(page.locator(".msg--me").first.inner_text()) == 2000
+    assert "超过了 500 字" in page.locator(".msg--bot").nth(1).inner_text()
+
+
+def test_a_message_that_did_not_go_through_returns_to_the_input(server: str, browser) -> None:
+    page = browser.new_page()
+    page.goto(server + "/")
+    page.route("**/api/chat", lambda route: route.abort())  # the network is down
+    page.fill("#text", "丹斯提尼保险柜打不开了")
+    page.press("#text", "Enter")
+    page.locator(".msg--error").first.wait_for(timeout=10000)
+    assert page.input_value("#text") == "丹斯提尼保险柜打不开了"
+    page.unroute("**/api/chat")
+    page.press("#text", "Enter")  # resend as it is
+    page.locator(".msg--bot").nth(1).wait_for(timeout=10000)
+    assert page.input_value("#text") == ""
