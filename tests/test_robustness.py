@@ -19,7 +19,6 @@ import pytest
 from engine_helpers import ChatUser, make_engine
 from sqlalchemy import func, select
 
-from bot.app import create_app
 from bot.store.models import Booking, Conversation, Message
 from bot.text_guard import clean_text
 from dialogs import ConversationState
@@ -28,17 +27,6 @@ from dialogs.turn import match_choice
 ROOT = Path(__file__).resolve().parent.parent
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 LATIN = re.compile(r"[A-Za-z]{3,}")
-
-
-@pytest.fixture
-def app(store):
-    return create_app(make_engine(store))
-
-
-@pytest.fixture
-async def client(app):
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
-        yield c
 
 
 def _inbound(store, user: str) -> list[tuple[str | None, str | None]]:

@@ -14,23 +14,10 @@ import time
 import httpx
 import pytest
 import uvicorn
-from engine_helpers import make_engine
 
-from bot.app import create_app
 from bot.channels.web import WEB_DIR
 
 TICKET_KEYS = {"id", "status", "brand", "product", "fault", "adcode", "town", "covered", "phone_masked", "slot"}
-
-
-@pytest.fixture
-def app(store):
-    return create_app(make_engine(store))
-
-
-@pytest.fixture
-async def client(app):
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
-        yield c
 
 
 def _shape_ok(data: dict) -> None:
