@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal, get_args
+
+from dialogs.replies import Button, Reply
+
+__all__ = ["CHANNELS", "Button", "Channel", "InboundMessage", "Reply"]
+
+#: Every front door a customer can use. Proactive messages go back through the same one.
+Channel = Literal["telegram", "wechat", "web", "terminal"]
+CHANNELS: tuple[str, ...] = get_args(Channel)
 
 
 @dataclass(frozen=True, slots=True)
@@ -13,30 +22,8 @@ class InboundMessage:
     the engine drops a second message with the same (channel, message_id).
     """
 
-    channel: str  # "telegram" | "wechat" | "web" | "terminal"
+    channel: Channel
     chat_id: str
     message_id: str
     text: str
     attachments: tuple[str, ...] = field(default_factory=tuple)
-
-
-@dataclass(frozen=True, slots=True)
-class Button:
-    """A choice; pressing it sends ``value`` as the next message on every channel."""
-
-    label: str
-    value: str
-
-    def to_json(self) -> dict[str, str]:
-        return {"label": self.label, "value": self.value}
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """One bot message with optional buttons."""
-
-    text: str
-    buttons: tuple[Button, ...] = field(default_factory=tuple)
-
-    def to_json(self) -> dict[str, object]:
-        return {"text": self.text, "buttons": [b.to_json() for b in self.buttons]}

@@ -41,6 +41,8 @@ class Offer:
     end: datetime
     distance_km: float | None = None
     eta_minutes: int | None = None
+    # Urgent same-day visits: the technician leaves now and arrives by this moment (None for windows).
+    arrive_by: datetime | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -50,6 +52,7 @@ class Offer:
             "end": self.end.isoformat(),
             "distance_km": self.distance_km,
             "eta_minutes": self.eta_minutes,
+            "arrive_by": self.arrive_by.isoformat() if self.arrive_by else None,
         }
 
     @classmethod
@@ -61,6 +64,7 @@ class Offer:
             end=datetime.fromisoformat(data["end"]),
             distance_km=data.get("distance_km"),
             eta_minutes=data.get("eta_minutes"),
+            arrive_by=datetime.fromisoformat(data["arrive_by"]) if data.get("arrive_by") else None,
         )
 
 
@@ -123,6 +127,12 @@ class Services(Protocol):
         self, *, brand: str, product: str | None, place: Place, after: datetime, prefer: When | None, count: int = 3
     ) -> list[Offer]:
         """The earliest free visit windows (nearest technician first within a window), at most ``count``."""
+        ...
+
+    def urgent_offers(self, *, brand: str, product: str | None, place: Place, now: datetime,
+                      count: int = 1) -> list[Offer]:
+        """Same-day arrivals for an urgent request: the nearest free technicians who can leave now,
+        each offer carrying ``arrive_by``; empty outside working hours or when nobody is free today."""
         ...
 
     def progress(self, ticket_id: int | None) -> Progress | None:

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.messages import Button, Reply
 from dialogs.effects import Effect
+from dialogs.replies import Button, Reply
 from dialogs.services import Services
 from dialogs.state import ConversationState
 from dialogs.texts import squash, texts

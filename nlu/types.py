@@ -53,6 +53,10 @@ class Parse:
     phone: str | None = None
     phone_invalid: bool = False
     when: When | None = None
+    # The detailed address below the county (street, 小区, building, door), or None.
+    address: str | None = None
+    # The customer is shut out, someone is shut in, or they ask for help right now.
+    urgent: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """The exact JSON object printed by ``repairbot parse`` (see ARCHITECTURE.md)."""
@@ -68,4 +72,6 @@ class Parse:
             "phone": self.phone,
             "phone_invalid": self.phone_invalid,
             "when": self.when.to_json() if self.when else None,
+            "address": self.address,
+            "urgent": self.urgent,
         }

@@ -14,7 +14,7 @@ from bot.cli import main
 
 KEYS = {
     "text", "intent", "brand", "brand_supported", "product", "fault", "place", "place_candidates",
-    "phone", "phone_invalid", "when",
+    "phone", "phone_invalid", "when", "address", "urgent",
 }
 PLACE_KEYS = {"adcode", "province", "city", "county", "town"}
 NOW = "2026-11-23T10:00:00+08:00"
@@ -28,6 +28,8 @@ def _check_contract(obj: dict) -> None:
         assert obj[key] is None or isinstance(obj[key], str)
     assert obj["brand_supported"] in (True, False, None)
     assert isinstance(obj["phone_invalid"], bool)
+    assert isinstance(obj["urgent"], bool)
+    assert obj["address"] is None or isinstance(obj["address"], str)
     assert isinstance(obj["place_candidates"], list)
     for place in [obj["place"], *obj["place_candidates"]]:
         if place is not None:
