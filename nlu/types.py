@@ -18,7 +18,10 @@ FAULTS = (
 )
 PRODUCTS = ("safe", "lock")
 # What the bot last asked for; a bare answer is read as that slot.
-EXPECTING = ("place", "phone", "brand", "product", "fault", "time", "town", "choice", "confirm")
+EXPECTING = ("place", "phone", "brand", "product", "fault", "time", "town", "choice", "confirm", "address",
+             "survey")
+# Danger beyond a lockout (not part of the parse JSON): the bot tells the customer to call 110/119.
+SAFETY = ("person_shut_in", "fire")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +60,9 @@ class Parse:
     address: str | None = None
     # The customer is shut out, someone is shut in, or they ask for help right now.
     urgent: bool = False
+    # One of SAFETY when someone is shut in (a child in a room or car, an elderly person) or there is
+    # smoke or fire; None otherwise. Internal: the dialogs act on it, the parse JSON carries ``urgent``.
+    safety: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The exact JSON object printed by ``repairbot parse`` (see ARCHITECTURE.md)."""
