@@ -10,6 +10,7 @@ from starlette.applications import Starlette
 
 from bot.config import load_config
 from bot.engine import Engine
+from bot.outbox.senders import Sender
 from bot.store.db import Database, default_url
 
 
@@ -39,25 +40,58 @@ def server_settings(config: dict[str, Any] | None = None) -> dict[str, Any]:
     }
 
 
-def create_app(engine: Engine | None = None, *, database_url: str | None = None) -> Starlette:
-    """The web app: chat page, chat API and health check, over ``engine`` (built on demand)."""
+def channel_senders(config: dict[str, Any]) -> dict[str, Sender]:
+    """Senders of the messaging platforms configured in this process's environment.
+
+    The web chat and the terminal need none (their delivery is the stored history row, see
+    ``bot.outbox.senders``); platform channels register theirs here when their settings are present.
+    """
+    return {}
+
+
+def create_app(engine: Engine | None = None, *, database_url: str | None = None, background: bool = False) -> Starlette:
+    """The web app: chat page, chat API and health check, over ``engine`` (built on demand).
+
+    ``app.state.dispatcher`` sends due outbox rows; with ``background`` (``repairbot serve``) the
+    scheduler runs it every ``followups.outbox.interval_s`` seconds, starting at once.
+    """
+    from starlette.middleware import Middleware
+
+    from bot.channels.http_security import SecurityHeadersMiddleware
     from bot.channels.web import ERROR_HANDLERS, routes
+    from bot.channels.web_updates import UpdateNotifier
+    from bot.outbox.dispatcher import Dispatcher
+    from bot.scheduler import Scheduler
 
     owned = engine is None
     if engine is None:
         engine = Engine(open_database(database_url))
     settings = server_settings(engine.config)
+    notifier = UpdateNotifier()
+    dispatcher = Dispatcher(engine.db, config=engine.config, senders=channel_senders(engine.config),
+                            clock=engine.clock, on_delivered=notifier.notify)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
-        if owned:
-            engine.db.dispose()
+        scheduler = Scheduler(engine.tz)
+        if background:
+            scheduler.every("outbox", dispatcher.settings.interval_s, dispatcher.drain)
+            scheduler.start()
+        try:
+            yield
+        finally:
+            scheduler.shutdown()
+            if owned:
+                engine.db.dispose()
 
     app = Starlette(
-        routes=routes(engine, max_body_bytes=settings["max_body_bytes"], max_text_chars=settings["max_text_chars"]),
+        routes=routes(engine, max_body_bytes=settings["max_body_bytes"], max_text_chars=settings["max_text_chars"],
+                      notifier=notifier),
         lifespan=lifespan,
         exception_handlers=ERROR_HANDLERS,
+        middleware=[Middleware(SecurityHeadersMiddleware)],
     )
     app.state.engine = engine
+    app.state.dispatcher = dispatcher
+    app.state.notifier = notifier
     return app

@@ -8,14 +8,14 @@ the turn's effects back to a savepoint and runs ``dialogs.slot_taken`` instead.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.privacy import erase_customer, lookup_hash, normalise_phone
-from bot.store.models import AuditLog, Booking, Conversation, Customer, FollowUp, Message, Ticket
+from bot.store.models import AuditLog, Conversation, Customer, Message, OutboxMessage, SurveyAnswer, Ticket
 from dialogs import (
     BookSlot,
     CancelBooking,
@@ -23,9 +23,11 @@ from dialogs import (
     Effect,
     EraseCustomer,
     Escalate,
+    RecordSurveyAnswer,
     Reschedule,
     SaveTicket,
     ScheduleFollowUps,
+    SetSubscription,
 )
 
 log = logging.getLogger(__name__)
@@ -102,10 +104,16 @@ class EffectApplier:
         self.ticket = None
 
     def _Escalate(self, effect: Escalate) -> None:  # noqa: N802
-        ticket = self._current()
+        ticket = self._own_ticket(effect.ticket_id) if effect.ticket_id is not None else None
+        ticket = ticket or self._current()
         ticket.status = "escalated"
         ticket.escalation_reason = effect.reason
         self._audit("ticket.escalate", ticket, {"reason": effect.reason})
+
+    def _own_ticket(self, ticket_id: int) -> Ticket | None:
+        """A ticket of this conversation by id (a survey's); None for anyone else's."""
+        ticket = self.session.get(Ticket, ticket_id)
+        return ticket if ticket is not None and ticket.conversation_id == self.conversation.id else None
 
     # -- bookings ------------------------------------------------------------------------------------
     def _slot_offer(self, ref: str) -> Any:
@@ -150,27 +158,27 @@ class EffectApplier:
             ticket.closed_at = self.now
 
     def _ScheduleFollowUps(self, effect: ScheduleFollowUps) -> None:  # noqa: N802
-        """Plan reminder/survey rows for the booked visit; earlier plans of this ticket are replaced."""
-        ticket = self._current()
+        """Plan the reminders of the booked visit; a reschedule replaces the earlier plan."""
+        from bot.followups import plan_visit
+
         self.session.flush()
-        booking = self.session.scalars(
-            select(Booking).where(Booking.ticket_id == ticket.id, Booking.status == "confirmed")
-            .order_by(Booking.id.desc()).limit(1)
-        ).first()
-        self.session.execute(
-            update(FollowUp).where(FollowUp.ticket_id == ticket.id, FollowUp.status == "pending")
-            .values(status="cancelled").execution_options(synchronize_session=False)
-        )
-        if booking is None:
+        plan_visit(self.session, self._current(), now=self.now, config=self.config)
+
+    # -- feedback and subscriptions ------------------------------------------------------------------
+    def _RecordSurveyAnswer(self, effect: RecordSurveyAnswer) -> None:  # noqa: N802
+        ticket = self._own_ticket(effect.ticket_id)
+        if ticket is None:
+            log.warning("survey answer for ticket %s outside conversation %s ignored", effect.ticket_id,
+                        self.conversation.id)
             return
-        slot = booking.slot
-        for item in (self.config.get("dialog") or {}).get("follow_ups") or []:
-            if "before_start_h" in item:
-                due = slot.start - timedelta(hours=float(item["before_start_h"]))
-            else:
-                due = slot.end + timedelta(hours=float(item.get("after_end_h", 0)))
-            if due > self.now:  # a reminder for a visit in one hour is not sent two hours ago
-                self.session.add(FollowUp(ticket_id=ticket.id, kind=str(item["kind"]), due_at=due))
+        self.session.add(SurveyAnswer(ticket_id=ticket.id, question=effect.question, score=effect.score,
+                                      comment=effect.comment, created_at=self.now))
+
+    def _SetSubscription(self, effect: SetSubscription) -> None:  # noqa: N802
+        conv = self.conversation
+        conv.unsubscribed_at = None if effect.subscribed else (conv.unsubscribed_at or self.now)
+        self.session.add(AuditLog(actor="customer", action="subscribe" if effect.subscribed else "unsubscribe",
+                                  target=f"conversation:{conv.id}", detail={}))
 
     # -- privacy -------------------------------------------------------------------------------------
     def _EraseCustomer(self, effect: EraseCustomer) -> None:  # noqa: N802
@@ -180,7 +188,16 @@ class EffectApplier:
             erase_customer(self.session, customer)
         # Messages of this chat go even when no phone was ever given (no customer row).
         self.session.execute(
-            update(Message).where(Message.conversation_id == conv.id).values(text=None, erased=True)
+            update(Message).where(Message.conversation_id == conv.id).values(text=None, buttons=None, erased=True)
+            .execution_options(synchronize_session=False)
+        )
+        # Nothing more is sent, and what was sent keeps no text.
+        from bot.outbox import queue
+
+        queue.cancel(self.session, conversation_id=conv.id, reason="customer erased their data")
+        self.session.execute(
+            update(OutboxMessage).where(OutboxMessage.conversation_id == conv.id)
+            .values(payload={"text": "", "buttons": [], "erased": True})
             .execution_options(synchronize_session=False)
         )
         conv.customer_id = None

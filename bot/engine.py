@@ -128,7 +128,7 @@ class Engine:
         cleaned = clean_text(msg.text, self.max_chars)
         with self.db.session() as session:
             if seen_message(session, msg.channel, msg.message_id):
-                return Outcome(ticket=self._view(session, msg.channel, msg.chat_id), duplicate=True)
+                return Outcome(ticket=self.view(session, msg.channel, msg.chat_id), duplicate=True)
             conv = lock_conversation(session, msg.channel, msg.chat_id)
             kept: list[str] = list((conv.state or {}).get(KEPT_AFTER_FAILURE) or [])
             state = ConversationState.from_json(conv.state)
@@ -165,9 +165,10 @@ class Engine:
         a message that a failed turn already stored (``inbound_stored``) adds only the replies.
         """
         rows = [] if inbound_stored else [
-            {"conversation_id": conv.id, "direction": "in", "text": None if erased else msg.text,
-             "erased": erased, "channel_message_id": msg.message_id}]
-        rows += [{"conversation_id": conv.id, "direction": "out", "text": r.text, "erased": False,
+            {"conversation_id": conv.id, "direction": "in", "author": "customer", "text": None if erased else msg.text,
+             "buttons": None, "erased": erased, "channel_message_id": msg.message_id}]
+        rows += [{"conversation_id": conv.id, "direction": "out", "author": "bot", "text": r.text,
+                  "buttons": [b.to_json() for b in r.buttons] or None, "erased": False,
                   "channel_message_id": None} for r in replies]
         if not rows:
             return
@@ -222,7 +223,7 @@ class Engine:
                 conv = lock_conversation(session, msg.channel, msg.chat_id)
                 kept = list((conv.state or {}).get(KEPT_AFTER_FAILURE) or [])
                 if msg.message_id not in kept:
-                    session.add(Message(conversation_id=conv.id, direction="in", text=msg.text,
+                    session.add(Message(conversation_id=conv.id, direction="in", author="customer", text=msg.text,
                                         channel_message_id=msg.message_id))
                     # A handful is plenty: retries come within minutes, not after dozens of failures.
                     conv.state = {**(conv.state or {}), KEPT_AFTER_FAILURE: (kept + [msg.message_id])[-20:]}
@@ -264,9 +265,9 @@ class Engine:
     def ticket_for(self, channel: str, chat_id: str) -> dict[str, Any] | None:
         """The TICKET view for a chat (None when it has none)."""
         with self.db.session(readonly=True) as session:
-            return self._view(session, channel, chat_id)
+            return self.view(session, channel, chat_id)
 
-    def _view(self, session: Session, channel: str, chat_id: str) -> dict[str, Any] | None:
+    def view(self, session: Session, channel: str, chat_id: str) -> dict[str, Any] | None:
         """The TICKET view of a chat, read without locking it (a duplicate delivery, a status query)."""
         conv = session.scalars(select(Conversation).where(
             Conversation.channel == channel, Conversation.chat_id == chat_id)).first()

@@ -13,9 +13,11 @@ from dialogs.effects import (
     Effect,
     EraseCustomer,
     Escalate,
+    RecordSurveyAnswer,
     Reschedule,
     SaveTicket,
     ScheduleFollowUps,
+    SetSubscription,
 )
 from dialogs.policy import slot_taken, step
 from dialogs.services import Catalog, CoverageView, Offer, PriceQuote, Progress, Services
@@ -24,6 +26,6 @@ from dialogs.turn import Step
 
 __all__ = [
     "BookSlot", "CancelBooking", "Catalog", "ConversationState", "CoverageView", "DetachTicket", "Effect",
-    "EraseCustomer", "Escalate", "Offer", "PriceQuote", "Progress", "Reschedule", "SaveTicket",
-    "ScheduleFollowUps", "Services", "Step", "slot_taken", "step",
+    "EraseCustomer", "Escalate", "Offer", "PriceQuote", "Progress", "RecordSurveyAnswer", "Reschedule",
+    "SaveTicket", "ScheduleFollowUps", "Services", "SetSubscription", "Step", "slot_taken", "step",
 ]

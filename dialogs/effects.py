@@ -49,9 +49,31 @@ class CancelBooking:
 
 @dataclass(frozen=True, slots=True)
 class Escalate:
-    """Hand the chat to a human operator; the ticket becomes ``escalated`` with ``reason``."""
+    """Hand the chat to a human operator; the ticket becomes ``escalated`` with ``reason``.
+
+    ``ticket_id`` names another ticket than the current one (a survey about an earlier visit).
+    """
 
     reason: str
+    ticket_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordSurveyAnswer:
+    """Store one survey answer for ``ticket_id``: ``question`` is csat (``score`` 1–5), resolved
+    (``score`` 1 = yes, 0 = no) or comment (``comment``)."""
+
+    ticket_id: int
+    question: str
+    score: int | None = None
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SetSubscription:
+    """退订 (``subscribed=False``) stops non-essential proactive messages to this chat; 订阅 resumes them."""
+
+    subscribed: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,4 +91,5 @@ class DetachTicket:
     """Forget the current ticket for this conversation: the next intake starts a new one."""
 
 
-Effect = SaveTicket | BookSlot | Reschedule | CancelBooking | Escalate | EraseCustomer | ScheduleFollowUps | DetachTicket
+Effect = (SaveTicket | BookSlot | Reschedule | CancelBooking | Escalate | EraseCustomer | ScheduleFollowUps
+          | DetachTicket | RecordSurveyAnswer | SetSubscription)

@@ -17,11 +17,17 @@ _TEXT_FOR_REASON = {
     "brand_unsupported": "handoff_out_of_area",
     "no_slots": "no_offers",
     "visit_overdue": "progress_late",
+    "survey_low_score": "survey.recovery_low_score",
+    "survey_unresolved": "survey.recovery_unresolved",
 }
 
 
-def escalate(turn: Turn, reason: str, *, text: str | None = None, replace: bool = False) -> None:
-    """Hand the chat to a human: the ticket becomes ``escalated`` with ``reason``; the customer is told so."""
+def escalate(turn: Turn, reason: str, *, text: str | None = None, replace: bool = False,
+             ticket_id: int | None = None) -> None:
+    """Hand the chat to a human: the ticket becomes ``escalated`` with ``reason``; the customer is told so.
+
+    ``ticket_id`` escalates another ticket than the conversation's current one (a survey's).
+    """
     s = turn.s
     if replace:
         turn.replace_replies()
@@ -31,7 +37,7 @@ def escalate(turn: Turn, reason: str, *, text: str | None = None, replace: bool 
     s.expecting = None
     s.choices = []
     s.misunderstood = 0
-    turn.effect(Escalate(reason))
+    turn.effect(Escalate(reason, ticket_id=ticket_id))
     turn.say(text if text is not None else say(_TEXT_FOR_REASON.get(reason, "handoff")))
 
 

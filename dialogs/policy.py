@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import cache
 
-from dialogs import booking
+from dialogs import booking, maintenance, subscription, survey
 from dialogs.effects import CancelBooking, DetachTicket, EraseCustomer, SaveTicket
 from dialogs.handoff import escalate, handoff_button
 from dialogs.intake import advance, merge
@@ -54,6 +54,8 @@ def _dispatch(turn: Turn) -> None:
         return
     if _is_command(said, "restart"):
         _restart(turn)
+        return
+    if subscription.handle(turn) or survey.answer(turn) or maintenance.handle(turn):
         return
     if turn.before.expecting == "brand" and _is_command(said, "dont_know") and not p.brand:
         _pressed(turn, Choice("brand_unknown", p.text))

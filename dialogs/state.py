@@ -48,6 +48,11 @@ class ConversationState:
     insisted: int = 0  # turns the customer pushed on after "not served"
     escalation_reason: str | None = None
     turns: int = 0
+    # A satisfaction survey the bot sent and the customer has not finished: {"ticket_id", "step",
+    # "asked_at"}; step is csat, resolved or comment. Set when the survey is delivered (dialogs.survey).
+    survey: dict[str, Any] | None = None
+    # A maintenance reminder offering a booking: the facts of the visited ticket to book it again with.
+    maintenance: dict[str, Any] | None = None
 
     # -- serialisation -------------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:

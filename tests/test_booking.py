@@ -17,8 +17,10 @@ from bot.booking import book, cancel, eligible_technicians, find_slots, offer_fr
 from bot.booking.calendar import day_windows, is_working_day
 from bot.booking.settings import parse_settings
 from bot.config import load_config
-from bot.store.models import AuditLog, Booking, FollowUp, Slot, Technician, Ticket
+from bot.outbox import enqueue
+from bot.store.models import AuditLog, Booking, OutboxMessage, Slot, Technician, Ticket
 from bot.technicians import TechnicianConfigError, parse_technicians, sync_from_config
+from dialogs.replies import Reply
 from nlu.types import When
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -219,12 +221,12 @@ def test_book_cancel_and_reschedule(store, techs):
         moved = reschedule(s, booking, offers[1], config=CONFIG, now=after)
         assert moved is not None and moved.id != booking.id
         assert booking.status == "rescheduled" and ticket.status == "booked"
-        s.add(FollowUp(ticket=ticket, kind="reminder", due_at=offers[1].start - timedelta(hours=2)))
-        s.flush()
+        enqueue(s, key="r1", channel="web", chat_id="c1", kind="reminder_hour", reply=Reply("师傅一小时后到"),
+                due_at=offers[1].start - timedelta(hours=1), ticket_id=ticket.id)
         assert cancel(s, moved, reason="不修了") is True
         assert cancel(s, moved) is False
         assert ticket.status == "cancelled" and moved.status == "cancelled"
-        assert s.scalars(select(FollowUp)).one().status == "cancelled"
+        assert s.scalars(select(OutboxMessage.status)).one() == "cancelled"
         assert s.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action.like("booking.%"))) == 2
     with store.session(readonly=True) as s:
         assert s.scalar(select(func.sum(Slot.booked))) == 0  # every seat given back

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from engine_helpers import ChatUser, make_engine
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
-from bot.store.models import Booking, Customer, FollowUp, Message, Slot, Ticket
+from bot.store.models import Booking, Customer, Message, OutboxMessage, Slot, Ticket
 
 ALL_IN_ONE = "我在焦作温县，丹斯提尼保险柜密码忘了，电话13812345678"
 
@@ -41,12 +41,14 @@ def test_all_in_one_first_message_is_booked_in_two_customer_turns(store) -> None
     assert offers[0]["label"].split(" ")[1].split("-")[0] == ticket["slot"]["start"][11:16]
     with store.session() as s:
         assert s.scalar(select(Booking.status)) == "confirmed"
-        # Reminder two hours before the visit, survey a day after (config.yml dialog.follow_ups).
-        plans = {f.kind: f for f in s.scalars(select(FollowUp))}
+        # A reminder an hour before the visit (config.yml followups.reminders), expiring when it starts;
+        # the visit is today, so there is no evening-before reminder. The survey waits for the visit.
+        plans = {f.kind: f for f in s.scalars(select(OutboxMessage))}
         start = datetime.fromisoformat(ticket["slot"]["start"])
-        end = datetime.fromisoformat(ticket["slot"]["end"])
-        assert plans["reminder"].due_at == start - timedelta(hours=2) and plans["reminder"].status == "pending"
-        assert plans["survey"].due_at == end + timedelta(hours=24)
+        assert set(plans) == {"reminder_hour"}
+        assert plans["reminder_hour"].due_at == start - timedelta(hours=1)
+        assert plans["reminder_hour"].expires_at == start and plans["reminder_hour"].status == "pending"
+        assert ticket["slot"]["technician"] in plans["reminder_hour"].payload["text"]
         # Phone numbers and message texts are encrypted at rest.
         raw_phone = s.execute(text("SELECT phone FROM customer")).scalar_one()
         assert b"13812345678" not in bytes(raw_phone)
@@ -145,9 +147,15 @@ def test_reschedule_by_chat_moves_the_booking(store) -> None:
     with store.session() as s:
         assert sorted(s.scalars(select(Booking.status))) == ["confirmed", "rescheduled"]
         assert sum(s.scalars(select(Slot.booked))) == 1
-        pending = s.scalars(select(FollowUp).where(FollowUp.status == "pending")).all()
-        assert len(pending) == 2  # re-planned for the new window, the old plan cancelled
-        assert min(f.due_at for f in pending) == datetime.fromisoformat(after["start"]) - timedelta(hours=2)
+        pending = s.scalars(select(OutboxMessage).where(OutboxMessage.status == "pending")).all()
+        new_start = datetime.fromisoformat(after["start"])
+        # Re-planned for the new window (an evening reminder too when it moved to a later day), the old
+        # plan cancelled.
+        assert {f.kind for f in pending} <= {"reminder_hour", "reminder_evening"} and pending
+        assert all(f.expires_at == new_start for f in pending)
+        assert min(f.due_at for f in pending) < new_start
+        assert s.scalar(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.status == "cancelled")) >= 1
 
 
 def test_cancel_by_chat_frees_the_slot(store) -> None:
@@ -159,7 +167,7 @@ def test_cancel_by_chat_frees_the_slot(store) -> None:
     assert chat.ticket["status"] == "cancelled" and chat.ticket["slot"] is None
     with store.session() as s:
         assert sum(s.scalars(select(Slot.booked))) == 0
-        assert set(s.scalars(select(FollowUp.status))) == {"cancelled"}
+        assert set(s.scalars(select(OutboxMessage.status))) == {"cancelled"}
 
 
 def test_complaint_hands_off_to_a_human(store) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 from engine_helpers import ChatUser, make_engine
+from fixtures_web import chat_id
 from sqlalchemy import func, select
 
 from bot.store.models import Booking, Conversation, Message
@@ -49,23 +50,23 @@ async def test_a_one_megabyte_body_is_refused_with_413_and_nothing_is_stored(cli
     body = json.dumps({"user": "big", "text": "保" * (1 << 20)}, ensure_ascii=False).encode()
     r = await client.post("/api/chat", content=body, headers={"content-type": "application/json"})
     assert "larger than" in _bilingual_error(r, 413)
-    assert _inbound(store, "big") == []
+    with store.session(readonly=True) as session:
+        assert session.scalar(select(func.count()).select_from(Message)) == 0
     # The same customer is answered normally right after.
-    r = await client.post("/api/chat", json={"user": "big", "text": "保险柜打不开了"})
+    r = await client.post("/api/chat", json={"text": "保险柜打不开了"})
     assert r.status_code == 200 and r.json()["ticket"]["product"] == "safe"
+    assert [t for t, _ in _inbound(store, chat_id(client))] == ["保险柜打不开了"]
 
 
 @pytest.mark.parametrize(
     ("body", "fragment"),
     [
         (b'{"user": "u", "text": ', "not valid"),
-        (b'{"user": 5, "text": "hi"}', '"user"'),
         (b'{"user": "u", "text": null}', '"text"'),
         (b'{"user": "u", "text": 12}', '"text"'),
         (b'{"user": "u", "text": {"a": 1}}', '"text"'),
         (b'{"user": "u"}', '"text"'),
-        (b'{"text": "hi"}', '"user"'),
-        (b"{}", '"user"'),
+        (b"{}", '"text"'),
         (b'"just a string"', "JSON object"),
         (b"null", "JSON object"),
         (b'{"user": "u", "text": "hi", "message_id": true}', '"message_id"'),
@@ -87,66 +88,68 @@ async def test_unknown_paths_and_methods_answer_json_too(client) -> None:
 
 @pytest.mark.parametrize("text", ["😀😀😀", "👍", "🔒🔑❓", "👨\u200d🔧"])
 async def test_emoji_only_text_gets_a_polite_answer_and_is_stored(client, store, text: str) -> None:
-    r = await client.post("/api/chat", json={"user": "emoji", "text": text})
+    r = await client.post("/api/chat", json={"text": text})
     assert r.status_code == 200
     replies = r.json()["replies"]
     assert replies and all(rep["text"].strip() for rep in replies)
-    assert [t for t, _ in _inbound(store, "emoji")] == [text]
+    assert [t for t, _ in _inbound(store, chat_id(client))] == [text]
 
 
 async def test_control_characters_only_are_answered_and_kept_verbatim(client, store) -> None:
     text = "\u0000\u0001\u001b[2J\u200b\ufeff"
-    r = await client.post("/api/chat", json={"user": "ctl", "text": text})
+    r = await client.post("/api/chat", json={"text": text})
     assert r.status_code == 200
     reply = r.json()["replies"][0]["text"]
     assert CHINESE.search(reply)
     # The customer's bytes are kept exactly as sent (encrypted), NUL included — even on PostgreSQL.
-    assert [t for t, _ in _inbound(store, "ctl")] == [text]
+    assert [t for t, _ in _inbound(store, chat_id(client))] == [text]
 
 
 async def test_an_unknown_or_stale_button_value_gets_an_answer_and_books_nothing(client, store) -> None:
     first = (await client.post("/api/chat", json={
-        "user": "btn", "text": "我在焦作温县，丹斯提尼保险柜密码忘了，电话13812345678"})).json()
+        "text": "我在焦作温县，丹斯提尼保险柜密码忘了，电话13812345678"})).json()
     offered = first["replies"][0]["buttons"][0]["value"]
     for bogus in ["预约 2月30日（周九） 25:00-26:00 无名师傅", "book:999@2099-01-01T00:00+08:00", "__proto__"]:
-        r = await client.post("/api/chat", json={"user": "btn", "text": bogus})
+        r = await client.post("/api/chat", json={"text": bogus})
         assert r.status_code == 200
         data = r.json()
         assert data["replies"] and data["ticket"]["status"] == "collecting" and data["ticket"]["slot"] is None
     with store.session(readonly=True) as session:
         assert session.scalar(select(func.count()).select_from(Booking)) == 0
     # The real button still round-trips after the noise.
-    data = (await client.post("/api/chat", json={"user": "btn", "text": offered})).json()
+    data = (await client.post("/api/chat", json={"text": offered})).json()
     assert data["ticket"]["status"] == "booked"
 
 
 async def test_a_replayed_message_id_is_stored_once_and_answered_once(client, store) -> None:
-    body = {"user": "replay", "text": "保险柜打不开了", "message_id": 42}
+    body = {"text": "保险柜打不开了", "message_id": 42}
     answers = [(await client.post("/api/chat", json=body)).json() for _ in range(3)]
     assert answers[0]["replies"] and answers[1]["replies"] == [] and answers[2]["replies"] == []
     assert answers[1]["ticket"] == answers[0]["ticket"]
-    stored = _inbound(store, "replay")
+    stored = _inbound(store, chat_id(client))
     assert stored == [("保险柜打不开了", "42")]
 
 
 async def test_twenty_concurrent_messages_from_one_user_are_each_stored_once(client, store) -> None:
     texts = [f"第{i}条：保险柜打不开了" if i % 2 else f"你好{i}" for i in range(20)]
+    # The first message gets the chat its cookie; the burst then comes from one open page.
+    assert (await client.post("/api/chat", json={"text": "在吗", "message_id": "b-first"})).status_code == 200
 
     async def send(i: int) -> httpx.Response:
-        return await client.post("/api/chat", json={"user": "burst", "text": texts[i], "message_id": f"b{i}"})
+        return await client.post("/api/chat", json={"text": texts[i], "message_id": f"b{i}"})
 
     responses = await asyncio.gather(*(send(i) for i in range(20)))
     assert [r.status_code for r in responses] == [200] * 20
     assert all(r.json()["replies"] for r in responses)
-    stored = _inbound(store, "burst")
+    stored = [(t, mid) for t, mid in _inbound(store, chat_id(client)) if mid != "b-first"]
     assert sorted(mid for _, mid in stored) == sorted(f"b{i}" for i in range(20))
     assert {mid: t for t, mid in stored} == {f"b{i}": texts[i] for i in range(20)}
     # One conversation, one ticket: the turns were serialised, not interleaved into two intakes.
     tickets = {r.json()["ticket"]["id"] for r in responses if r.json()["ticket"]}
     assert len(tickets) == 1
     with store.session(readonly=True) as session:
-        conv = session.scalars(select(Conversation).where(Conversation.chat_id == "burst")).one()
-        assert conv.state["turns"] == 20
+        conv = session.scalars(select(Conversation).where(Conversation.chat_id == chat_id(client))).one()
+        assert conv.state["turns"] == 21
 
 
 def test_chat_json_survives_nul_crlf_blank_and_huge_lines(store, db_url: str, tmp_path: Path) -> None:
@@ -196,15 +199,16 @@ async def test_an_unexpected_server_fault_is_a_json_500_not_an_html_page(app, mo
     monkeypatch.setattr(app.state.engine, "respond", broken)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
-        r = await c.post("/api/chat", json={"user": "u500", "text": "你好"})
+        r = await c.post("/api/chat", json={"text": "你好"})
     assert "disk on fire" not in _bilingual_error(r, 500)
 
 
 async def test_a_lone_surrogate_in_the_text_is_answered_and_stored_not_lost(client, store) -> None:
-    body = b'{"user": "sur", "text": "\\ud800\\u4e39\\u65af\\u63d0\\u5c3c\\u4fdd\\u9669\\u67dc\\u6253\\u4e0d\\u5f00"}'
+    body = b'{"text": "\\ud800\\u4e39\\u65af\\u63d0\\u5c3c\\u4fdd\\u9669\\u67dc\\u6253\\u4e0d\\u5f00"}'
     r = await client.post("/api/chat", content=body, headers={"content-type": "application/json"})
     assert r.status_code == 200
     data = r.json()
     assert "已经收到" not in data["replies"][0]["text"]  # not the apology of a failed turn
     assert data["ticket"]["brand"] == "丹斯提尼"
-    assert _inbound(store, "sur") == [("\ufffd丹斯提尼保险柜打不开", _inbound(store, "sur")[0][1])]
+    stored = _inbound(store, chat_id(client))
+    assert stored == [("\ufffd丹斯提尼保险柜打不开", stored[0][1])]

@@ -17,9 +17,9 @@ from bot.store.models import (
     AuditLog,
     Conversation,
     Customer,
-    FollowUp,
     Message,
     Operator,
+    OutboxMessage,
     SurveyAnswer,
     Ticket,
 )
@@ -48,7 +48,8 @@ def test_round_trip_of_every_model(store):
         s.add_all([operator, ticket])
         s.add(Message(conversation=conv, direction="in", text="丹斯提尼保险柜打不开 13812345678",
                       channel_message_id="m1"))
-        s.add(FollowUp(ticket=ticket, kind="survey", due_at=due))
+        s.add(OutboxMessage(idempotency_key="survey:1", conversation=conv, ticket=ticket, channel="web", chat_id="user-1",
+                            kind="survey", payload={"text": "请打分", "buttons": []}, due_at=due, available_at=due))
         s.add(SurveyAnswer(ticket=ticket, question="csat", score=5, comment="师傅很快"))
         s.add(AuditLog(actor="test", action="create", target="ticket", detail={"ok": True}))
     with store.session(readonly=True) as s:
@@ -59,10 +60,11 @@ def test_round_trip_of_every_model(store):
         assert conv.messages[0].text == "丹斯提尼保险柜打不开 13812345678"
         ticket = conv.tickets[0]
         assert (ticket.status, ticket.brand, ticket.adcode, ticket.covered) == ("collecting", "丹斯提尼", "410825", True)
-        follow_up = s.scalars(select(FollowUp)).one()
+        follow_up = s.scalars(select(OutboxMessage)).one()
         assert follow_up.due_at == due and follow_up.due_at.tzinfo is not None
         assert follow_up.due_at.utcoffset() == timedelta(0)
         assert follow_up.status == "pending" and follow_up.attempts == 0
+        assert follow_up.payload == {"text": "请打分", "buttons": []}
         assert s.scalars(select(SurveyAnswer)).one().comment == "师傅很快"
         assert s.scalars(select(AuditLog)).one().detail == {"ok": True}
 
@@ -101,7 +103,9 @@ def test_naive_datetimes_are_refused(store):
         ticket = Ticket(status="collecting")
         s.add(ticket)
         s.flush()
-        s.add(FollowUp(ticket=ticket, kind="survey", due_at=datetime(2026, 12, 1, 9, 0)))
+        s.add(OutboxMessage(idempotency_key="k", ticket=ticket, channel="web", chat_id="c", kind="survey",
+                            payload={"text": ""}, due_at=datetime(2026, 12, 1, 9, 0),
+                            available_at=datetime(2026, 12, 1, 9, 0)))
         s.flush()
 
 

@@ -21,7 +21,7 @@ TICKET_KEYS = {"id", "status", "brand", "product", "fault", "adcode", "town", "c
 
 
 def _shape_ok(data: dict) -> None:
-    assert set(data) == {"replies", "ticket"}
+    assert set(data) - {"chat_token"} == {"replies", "ticket"}
     for reply in data["replies"]:
         assert set(reply) == {"text", "buttons"} and isinstance(reply["text"], str)
         for button in reply["buttons"]:
@@ -57,9 +57,10 @@ async def test_all_in_one_booking_over_http(client) -> None:
     assert data["ticket"]["phone_masked"] == "138****5678"
 
 
-async def test_users_are_separate_conversations(client) -> None:
+async def test_browsers_are_separate_conversations_whatever_user_they_claim(client, new_client) -> None:
     await client.post("/api/chat", json={"user": "a", "text": "保险柜打不开了"})
-    data = (await client.post("/api/chat", json={"user": "b", "text": "你好"})).json()
+    async with new_client() as other:
+        data = (await other.post("/api/chat", json={"user": "a", "text": "你好"})).json()
     assert data["ticket"] is None
 
 
@@ -76,12 +77,7 @@ async def test_retry_with_the_same_message_id_is_not_processed_twice(client) -> 
         (b"", 400, "empty body"),
         (b"{not json", 400, "not valid"),
         (b"[1, 2]", 400, "JSON object"),
-        (json.dumps({"text": "hi"}).encode(), 400, '"user"'),
-        (json.dumps({"user": "", "text": "hi"}).encode(), 400, '"user"'),
-        (json.dumps({"user": 5, "text": "hi"}).encode(), 400, '"user"'),
-        (json.dumps({"user": "x" * 200, "text": "hi"}).encode(), 400, '"user"'),
         (json.dumps({"user": "u"}).encode(), 400, '"text"'),
-        (json.dumps({"user": "a\u0000b", "text": "hi"}).encode(), 400, "control characters"),
         (json.dumps({"user": "u", "text": "hi", "message_id": "x\ny"}).encode(), 400, "control characters"),
         (json.dumps({"user": "u", "text": ["a"]}).encode(), 400, '"text"'),
         (b"\xff\xfe", 400, "UTF-8"),
@@ -151,7 +147,9 @@ def test_real_socket_round_trip(app) -> None:
             assert c.get("/healthz").json()["status"] == "ok"
             data = c.post("/api/chat", json={"user": "sock", "text": "保险柜打不开了"}).json()
             _shape_ok(data)
-            assert data["ticket"]["product"] == "safe"
+            assert data["ticket"]["product"] == "safe" and data["chat_token"]
+            again = c.post("/api/chat", json={"text": "丹斯提尼"}).json()  # the cookie carries the chat
+            assert again["ticket"]["id"] == data["ticket"]["id"] and "chat_token" not in again
             assert "<html" in c.get("/").text
     finally:
         server.should_exit = True

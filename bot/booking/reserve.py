@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from bot.booking.calendar import windows_on
 from bot.booking.offers import SlotOffer
 from bot.booking.settings import settings
-from bot.store.models import AuditLog, Booking, FollowUp, Slot, Technician, Ticket
+from bot.store.models import AuditLog, Booking, Slot, Technician, Ticket
 from bot.store.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -134,12 +134,9 @@ def cancel(session: Session, booking: Booking, *, actor: str = "customer", reaso
     ticket = booking.ticket
     ticket.status = "cancelled"
     ticket.closed_at = now
-    session.execute(
-        update(FollowUp)
-        .where(FollowUp.ticket_id == ticket.id, FollowUp.status == "pending")
-        .values(status="cancelled")
-        .execution_options(synchronize_session=False)
-    )
+    from bot.followups import cancel_for_ticket
+
+    cancel_for_ticket(session, ticket.id, reason=f"booking cancelled ({reason or actor})")
     session.add(
         AuditLog(actor=actor, action="booking.cancel", target=f"booking:{booking.id}", detail={"reason": reason})
     )

@@ -1,11 +1,22 @@
-"""The web chat front door: ``POST /api/chat``, the chat page at ``/`` and ``GET /healthz``.
+"""The web chat front door: the chat API, the chat page at ``/`` and ``GET /healthz``.
 
-Contract (ARCHITECTURE.md): ``{"user": "<opaque id>", "text": "..."}`` →
-``{"replies": [{"text", "buttons": [{"label", "value"}]}], "ticket": TICKET | null}``.
+Contract (docs/contracts.md):
+
+- ``POST /api/chat`` ``{"text": "...", "message_id"?: "..."}`` →
+  ``{"replies": [{"text", "buttons": [{"label", "value"}]}], "ticket": TICKET | null}``. Without a chat
+  token it starts a new chat and the answer adds ``"chat_token"`` (also set as an HttpOnly cookie); with
+  one (cookie or ``Authorization: Bearer``) it continues that chat; a forged or unknown token is 401.
+  ``"user"`` is accepted and ignored: identity is the server's to issue (``web_identity``).
+  Only ``Content-Type: application/json`` is accepted (415 otherwise), so a cross-site form cannot post
+  into someone's chat with their cookie.
+- ``GET /api/chat/updates?after=CURSOR&wait=SECONDS``: what was sent on the bot's or an operator's
+  initiative after the cursor, long-polled (``web_updates``).
+- ``GET /api/chat/history``: the whole chat and its ticket, for a page reload.
+
 An optional ``"message_id"`` makes a retried request idempotent (a duplicate gets no new replies).
-Bad requests get a JSON ``{"error": "中文说明 / English explanation"}`` with 400 (malformed) or 413 (too
-large); so do unknown paths (404), wrong methods (405) and an unexpected server fault (500): a web client
-never has to parse an HTML or plain-text error page.
+Bad requests get a JSON ``{"error": "中文说明 / English explanation"}`` with 400 (malformed), 401 (no or
+bad token), 413 (too large) or 415 (not JSON); so do unknown paths (404), wrong methods (405) and an
+unexpected server fault (500): a web client never has to parse an HTML or plain-text error page.
 """
 
 from __future__ import annotations
@@ -22,12 +33,20 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from bot.channels.web_identity import chat_of, new_token, presented_token, set_cookie
+from bot.channels.web_updates import (
+    RECHECK_S,
+    UpdateNotifier,
+    conversation_id,
+    history,
+    latest_id,
+    proactive_after,
+)
 from bot.engine import Engine
 from bot.messages import InboundMessage
 from dialogs.texts import say
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
-MAX_USER_CHARS = 128
 MAX_MESSAGE_ID_CHARS = 128
 _STATIC = {"chat.js": "text/javascript; charset=utf-8", "chat.css": "text/css; charset=utf-8"}
 
@@ -66,10 +85,13 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return bytes(body)
 
 
-def parse_chat_request(body: bytes, *, max_text_chars: int) -> tuple[str, str, str | None]:
-    """Validate a chat request body; returns (user, text, message_id) or raises :class:`BadRequest`."""
+def parse_chat_request(body: bytes, *, max_text_chars: int) -> tuple[str, str | None]:
+    """Validate a chat request body; returns (text, message_id) or raises :class:`BadRequest`.
+
+    ``"user"`` may be present (older clients send it) and is ignored: it is not identity.
+    """
     if not body.strip():
-        raise BadRequest(400, '请求内容为空', 'empty body: send JSON {"user": "...", "text": "..."}')
+        raise BadRequest(400, '请求内容为空', 'empty body: send JSON {"text": "..."}')
     try:
         data: Any = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -77,14 +99,8 @@ def parse_chat_request(body: bytes, *, max_text_chars: int) -> tuple[str, str, s
     except RecursionError as exc:  # "[[[[…" thousands deep fits in the size limit and exhausts the parser
         raise BadRequest(400, "请求内容嵌套过深", "body is not valid JSON: nested too deeply") from exc
     if not isinstance(data, dict):
-        raise BadRequest(400, "请求内容必须是 JSON 对象", 'body must be a JSON object {"user": "...", "text": "..."}')
-    user, text, message_id = data.get("user"), data.get("text"), data.get("message_id")
-    if not isinstance(user, str) or not user.strip():
-        raise BadRequest(400, "user 必须是非空字符串", '"user" must be a non-empty string')
-    if len(user) > MAX_USER_CHARS:
-        raise BadRequest(400, f"user 超过 {MAX_USER_CHARS} 个字符", f'"user" longer than {MAX_USER_CHARS} characters')
-    if not user.isprintable():
-        raise BadRequest(400, "user 不能包含控制字符", '"user" must not contain control characters')
+        raise BadRequest(400, "请求内容必须是 JSON 对象", 'body must be a JSON object {"text": "..."}')
+    text, message_id = data.get("text"), data.get("message_id")
     if not isinstance(text, str):
         raise BadRequest(400, "text 必须是字符串", '"text" must be a string')
     if len(text) > max_text_chars:
@@ -96,7 +112,23 @@ def parse_chat_request(body: bytes, *, max_text_chars: int) -> tuple[str, str, s
                          f'"message_id" must be a string of at most {MAX_MESSAGE_ID_CHARS} characters')
     if message_id is not None and not str(message_id).isprintable():
         raise BadRequest(400, "message_id 不能包含控制字符", '"message_id" must not contain control characters')
-    return user.strip(), text, (str(message_id) if message_id is not None else None)
+    return text, (str(message_id) if message_id is not None else None)
+
+
+def _is_json(request: Request) -> bool:
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json"))
+
+
+_UNAUTHORIZED = ("聊天凭证无效或已失效，请刷新页面开始新的对话", "unknown or invalid chat token")
+
+
+def _chat_id(request: Request) -> tuple[str | None, bool]:
+    """(chat id, presented): the chat the request's token names; (None, True) for a bad token."""
+    token = presented_token(request)
+    if token is None:
+        return None, False
+    return chat_of(token), True
 
 
 _HTTP_ERRORS = {
@@ -120,19 +152,91 @@ async def _server_error(request: Request, exc: Exception) -> Response:
 #: Exception handlers for the Starlette app that serves :func:`routes`.
 ERROR_HANDLERS = {HTTPException: _http_error, 500: _server_error}
 
+#: Longest long-poll a client may ask for (proxies commonly cut idle requests at 30–60 s).
+MAX_WAIT_S = 25.0
 
-def routes(engine: Engine, *, max_body_bytes: int = 65536, max_text_chars: int = 20000) -> list[Route]:
-    """The web chat routes bound to ``engine``."""
+
+def routes(engine: Engine, *, max_body_bytes: int = 65536, max_text_chars: int = 20000,
+           notifier: UpdateNotifier | None = None) -> list[Route]:
+    """The web chat routes bound to ``engine``; ``notifier`` wakes long-polls on local deliveries."""
+    notifier = notifier or UpdateNotifier()
+    tz = engine.tz
 
     async def chat(request: Request) -> Response:
+        if not _is_json(request):
+            return _error(415, bilingual("请求必须是 JSON（Content-Type: application/json）",
+                                         "Content-Type must be application/json"))
+        chat_id, presented = _chat_id(request)
+        if presented and chat_id is None:
+            return _error(401, bilingual(*_UNAUTHORIZED))
         try:
             body = await _read_body(request, max_body_bytes)
-            user, text, message_id = parse_chat_request(body, max_text_chars=max_text_chars)
+            text, message_id = parse_chat_request(body, max_text_chars=max_text_chars)
         except BadRequest as exc:
             return _error(exc.status, exc.message)
-        msg = InboundMessage(channel="web", chat_id=user, message_id=message_id or uuid.uuid4().hex, text=text)
+        token = None
+        if chat_id is None:
+            chat_id, token = new_token()
+        msg = InboundMessage(channel="web", chat_id=chat_id, message_id=message_id or uuid.uuid4().hex, text=text)
         outcome = await engine.respond(msg)
-        return JSONResponse(outcome.to_json())
+        data = outcome.to_json()
+        if token is not None:
+            data["chat_token"] = token
+        response = JSONResponse(data)
+        if token is not None:
+            set_cookie(response, request, token)
+        return response
+
+    def _known_chat(request: Request) -> tuple[str | None, Response | None]:
+        chat_id, _ = _chat_id(request)
+        if chat_id is None:
+            return None, _error(401, bilingual(*_UNAUTHORIZED))
+        return chat_id, None
+
+    async def updates(request: Request) -> Response:
+        chat_id, refused = _known_chat(request)
+        if refused is not None:
+            return refused
+        raw_after, raw_wait = request.query_params.get("after", ""), request.query_params.get("wait", "0")
+        try:
+            after = int(raw_after) if raw_after.strip() else 0
+            wait = min(max(float(raw_wait or 0), 0.0), MAX_WAIT_S)
+        except ValueError:
+            return _error(400, bilingual("after 必须是上次返回的 cursor，wait 必须是秒数",
+                                         "after must be a cursor from a previous answer, wait a number of seconds"))
+        if after < 0 or wait != wait:  # NaN
+            return _error(400, bilingual("参数无效", "invalid after or wait"))
+
+        def read() -> tuple[int | None, list[dict[str, Any]]]:
+            with engine.db.session(readonly=True) as session:
+                conv_id = conversation_id(session, chat_id)
+                return conv_id, (proactive_after(session, conv_id, after, tz) if conv_id is not None else [])
+
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait
+        conv_id, messages = await asyncio.to_thread(read)
+        while not messages and conv_id is not None and loop.time() < deadline:
+            await notifier.wait(conv_id, min(RECHECK_S, deadline - loop.time()))
+            if await request.is_disconnected():
+                break
+            conv_id, messages = await asyncio.to_thread(read)
+        cursor = max([after, *(int(m["id"]) for m in messages)])
+        return JSONResponse({"messages": messages, "cursor": str(cursor)})
+
+    async def chat_history(request: Request) -> Response:
+        chat_id, refused = _known_chat(request)
+        if refused is not None:
+            return refused
+
+        def read() -> dict[str, Any]:
+            with engine.db.session(readonly=True) as session:
+                conv_id = conversation_id(session, chat_id)
+                if conv_id is None:
+                    return {"messages": [], "ticket": None, "cursor": "0"}
+                return {"messages": history(session, conv_id, tz), "ticket": engine.view(session, "web", chat_id),
+                        "cursor": str(latest_id(session, conv_id))}
+
+        return JSONResponse(await asyncio.to_thread(read))
 
     page_html = (WEB_DIR / "index.html").read_text(encoding="utf-8").replace("{{greeting}}", html.escape(say("greet")))
 
@@ -156,5 +260,7 @@ def routes(engine: Engine, *, max_body_bytes: int = 65536, max_text_chars: int =
         Route("/", page, methods=["GET"]),
         Route("/static/{name}", static, methods=["GET"]),
         Route("/api/chat", chat, methods=["POST"]),
+        Route("/api/chat/updates", updates, methods=["GET"]),
+        Route("/api/chat/history", chat_history, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
     ]

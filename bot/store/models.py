@@ -7,7 +7,8 @@ migrations can refer to them on both backends. The single Alembic migration in
 ``bot/store/migrations/versions`` creates exactly this schema (a test compares the two).
 
 Personal data: ``Customer.phone/name/address``, ``Technician.phone``, ``Message.text``,
-``Conversation.state`` and ``SurveyAnswer.comment`` are encrypted; ``Customer.phone_hash`` (keyed HMAC of the normalised phone)
+``Conversation.state``, ``Message.buttons``, ``OutboxMessage.payload``, ``Ticket.visit_notes`` and
+``SurveyAnswer.comment`` are encrypted; ``Customer.phone_hash`` (keyed HMAC of the normalised phone)
 finds a customer by phone.
 
 Status vocabularies are the tuples below; CHECK constraints keep the database honest.
@@ -39,8 +40,12 @@ from bot.store.types import UTCDateTime, utcnow
 
 TICKET_STATUSES = ("collecting", "out_of_area", "escalated", "booked", "visited", "closed", "cancelled")
 BOOKING_STATUSES = ("confirmed", "cancelled", "rescheduled", "done")
-FOLLOWUP_STATUSES = ("pending", "sent", "cancelled", "failed")
+# pending: waiting for its moment; sending: claimed by a dispatcher whose lease runs until available_at;
+# sent; failed (gave up, or refused by the platform: operators see it); cancelled (plans changed);
+# dropped (its moment passed, or the customer unsubscribed from non-essential messages).
+OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "cancelled", "dropped")
 DIRECTIONS = ("in", "out")
+AUTHORS = ("customer", "bot", "operator")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -113,6 +118,8 @@ class Conversation(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     last_message_at: Mapped[datetime | None]
+    # 退订: the customer stopped non-essential messages (surveys, nudges, maintenance); 订阅 clears it.
+    unsubscribed_at: Mapped[datetime | None]
 
     customer: Mapped[Customer | None] = relationship()
     operator: Mapped[Operator | None] = relationship()
@@ -126,15 +133,27 @@ class Conversation(Base):
 
 
 class Message(Base):
-    """A message in or out, text encrypted (customers type phone numbers and addresses)."""
+    """A message in or out, text encrypted (customers type phone numbers and addresses).
+
+    ``author`` tells the bot's words from an operator's; ``proactive`` marks what was sent on the
+    bot's or an operator's initiative (through the outbox) rather than as the answer to a message:
+    the web chat fetches those as updates. ``buttons`` are the choices shown with an outgoing text.
+    """
 
     __tablename__ = "message"
-    __table_args__ = (CheckConstraint(_in("direction", DIRECTIONS), name="direction"),)
+    __table_args__ = (
+        CheckConstraint(_in("direction", DIRECTIONS), name="direction"),
+        CheckConstraint(_in("author", AUTHORS), name="author"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id", ondelete="CASCADE"), index=True)
     direction: Mapped[str] = mapped_column(String(3))
+    author: Mapped[str] = mapped_column(String(16), default="bot", server_default="bot")
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id", ondelete="SET NULL"))
     text: Mapped[str | None] = mapped_column(EncryptedText())
+    buttons: Mapped[list[dict[str, str]] | None] = mapped_column(EncryptedJSON())
+    proactive: Mapped[bool] = mapped_column(default=False, server_default=false())
     channel_message_id: Mapped[str | None] = mapped_column(String(128))
     erased: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -177,6 +196,11 @@ class Ticket(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None]
+    # The visit, as the technician reported it (`repairbot visit done`): when, notes, and the
+    # post-repair check (维修后性能检测) as {item: value} with the items from config.yml.
+    visited_at: Mapped[datetime | None]
+    visit_notes: Mapped[str | None] = mapped_column(EncryptedText())
+    visit_check: Mapped[dict[str, Any] | None] = mapped_column(JSON())
 
     customer: Mapped[Customer | None] = relationship(back_populates="tickets")
     conversation: Mapped[Conversation | None] = relationship(back_populates="tickets")
@@ -277,28 +301,46 @@ class Booking(Base):
     slot: Mapped[Slot] = relationship()
 
 
-class FollowUp(Base):
-    """A scheduled message (reminder, survey ...). Claimed by due time; never sent twice."""
+class OutboxMessage(Base):
+    """A message the bot or an operator sends on its own initiative, as a row first (see bot/outbox).
 
-    __tablename__ = "follow_up"
+    Written in the transaction that decides to send it; a dispatcher claims it when ``available_at``
+    comes (the due time, later pushed by quiet hours, retries and leases), sends it on its channel and
+    marks it. ``idempotency_key`` makes planning the same message twice a no-op. ``payload`` is the
+    :class:`~dialogs.replies.Reply` as JSON (encrypted: texts quote addresses and times).
+    """
+
+    __tablename__ = "outbox"
     __table_args__ = (
-        CheckConstraint(_in("status", FOLLOWUP_STATUSES), name="status"),
-        Index("ix_follow_up_status_due_at", "status", "due_at"),
+        CheckConstraint(_in("status", OUTBOX_STATUSES), name="status"),
+        Index("ix_outbox_status_available_at", "status", "available_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"), index=True)
+    idempotency_key: Mapped[str] = mapped_column(String(160), unique=True)
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversation.id", ondelete="CASCADE"), index=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id", ondelete="SET NULL"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(128))
     kind: Mapped[str] = mapped_column(String(32))
+    # Non-essential messages (surveys, nudges, maintenance) stop when the customer unsubscribes.
+    essential: Mapped[bool] = mapped_column(default=True, server_default=true())
+    payload: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON())
     due_at: Mapped[datetime]
+    available_at: Mapped[datetime]
+    # Past this moment the message is pointless (a reminder once the visit started): dropped, not sent.
+    expires_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(16), default="pending")
-    claimed_by: Mapped[str | None] = mapped_column(String(64))
-    claimed_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text())
+    external_id: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    ticket: Mapped[Ticket] = relationship()
+    conversation: Mapped[Conversation | None] = relationship()
+    ticket: Mapped[Ticket | None] = relationship()
 
 
 class SurveyAnswer(Base):

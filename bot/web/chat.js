@@ -1,5 +1,8 @@
-// Web chat: sends {"user", "text"} to /api/chat and shows replies with their buttons.
-// Pressing a button sends its value as the next message. No external assets, no framework.
+// Web chat: sends {"text"} to /api/chat and shows replies with their buttons. Pressing a button sends its
+// value as the next message. The server issues the chat's identity as an HttpOnly cookie on the first
+// message; a reload shows the chat's history (GET /api/chat/history), and what the bot or an operator
+// sends later (a reminder, the satisfaction survey, an operator's reply) arrives by long-polling
+// GET /api/chat/updates. No external assets, no framework.
 (function () {
   "use strict";
   var STATUS = { collecting: "登记中", out_of_area: "暂不支持", escalated: "人工处理中", booked: "已预约",
@@ -11,30 +14,22 @@
   var send = document.getElementById("send");
   var ticketBox = document.getElementById("ticket");
   var busy = false;
+  var cursor = null;      // id of the newest message shown; updates are asked for after it
+  var polling = false;
+  var seen = {};          // message ids already on screen (an update may race a reply)
 
-  function userId() {
-    var key = "repairbot.user";
-    var id = null;
-    try { id = window.localStorage.getItem(key); } catch (e) { /* private mode */ }
-    if (!id) {
-      id = "web-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 10);
-      try { window.localStorage.setItem(key, id); } catch (e) { /* keep for this page only */ }
-    }
-    return id;
-  }
-  var user = userId();
-
-  function add(kind, text) {
+  function add(kind, text, id) {
     var li = document.createElement("li");
     li.className = "msg msg--" + kind;
     li.textContent = text;
+    if (id) { li.dataset.id = id; seen[id] = true; }
     list.appendChild(li);
     list.scrollTop = list.scrollHeight;
     return li;
   }
 
-  function addReply(reply) {
-    var li = add("bot", reply.text);
+  function addReply(reply, kind) {
+    var li = add(kind || "bot", reply.text, reply.id);
     if (reply.buttons && reply.buttons.length) {
       var box = document.createElement("div");
       box.className = "choices";
@@ -75,24 +70,47 @@
   // instead of typing it again.
   function giveBack(text) { if (!input.value) input.value = text; }
 
+  function json(r) { return r.json().then(function (data) { return { ok: r.ok, status: r.status, data: data }; }); }
+
   function say(text) {
     if (busy) return;
     busy = true; send.disabled = true;
     add("me", text);
     var typing = add("typing", "正在输入…");
-    var body = JSON.stringify({ user: user, text: text,
-      message_id: user + "-" + Date.now().toString(36) + Math.random().toString(36).slice(2, 6) });
-    fetch("/api/chat", { method: "POST", headers: { "Content-Type": "application/json" }, body: body })
-      .then(function (r) {
-        return r.json().then(function (data) { return { ok: r.ok, data: data }; });
-      })
+    var body = JSON.stringify({ text: text,
+      message_id: "p-" + Date.now().toString(36) + Math.random().toString(36).slice(2, 8) });
+    fetch("/api/chat", { method: "POST", headers: { "Content-Type": "application/json" }, body: body,
+      credentials: "same-origin" })
+      .then(json)
       .then(function (res) {
+        if (res.status === 401) { add("error", "对话已失效，请刷新页面重新开始。"); return; }
         if (!res.ok) { add("error", "发送失败：" + (res.data.error || "请稍后再试")); giveBack(text); return; }
-        res.data.replies.forEach(addReply);
+        res.data.replies.forEach(function (r) { addReply(r); });
         showTicket(res.data.ticket);
+        if (cursor === null) cursor = "0";
+        poll();
       })
       .catch(function () { add("error", "网络有问题，消息没有发出去，请稍后再试。"); giveBack(text); })
       .then(function () { typing.remove(); busy = false; send.disabled = false; input.focus(); });
+  }
+
+  // Long-poll for what arrives without the customer typing; back off a little after errors.
+  function poll() {
+    if (polling || cursor === null) return;
+    polling = true;
+    fetch("/api/chat/updates?wait=25&after=" + encodeURIComponent(cursor), { credentials: "same-origin" })
+      .then(json)
+      .then(function (res) {
+        polling = false;
+        if (res.status === 401) { cursor = null; return; }
+        if (!res.ok) { setTimeout(poll, 5000); return; }
+        res.data.messages.forEach(function (m) {
+          if (!seen[m.id]) addReply(m, m.from === "operator" ? "operator" : "bot");
+        });
+        cursor = res.data.cursor;
+        poll();
+      })
+      .catch(function () { polling = false; setTimeout(poll, 5000); });
   }
 
   form.addEventListener("submit", function (ev) {
@@ -108,6 +126,19 @@
   document.getElementById("restart").addEventListener("click", function () { say("重新开始"); });
   document.getElementById("erase").addEventListener("click", function () { say("删除我的信息"); });
 
-  if (list.dataset.greeting) addReply({ text: list.dataset.greeting, buttons: [] });
+  // A returning customer (the cookie names their chat) sees the chat so far; a new one the greeting.
+  function greet() { if (list.dataset.greeting) addReply({ text: list.dataset.greeting, buttons: [] }); }
+  fetch("/api/chat/history", { credentials: "same-origin" })
+    .then(json)
+    .then(function (res) {
+      if (!res.ok || !res.data.messages.length) { greet(); if (res.ok) { cursor = res.data.cursor; poll(); } return; }
+      res.data.messages.forEach(function (m) {
+        if (m.from === "customer") add("me", m.text, m.id); else addReply(m, m.from === "operator" ? "operator" : "bot");
+      });
+      showTicket(res.data.ticket);
+      cursor = res.data.cursor;
+      poll();
+    })
+    .catch(greet);
   input.focus();
 })();
