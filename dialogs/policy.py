@@ -60,10 +60,6 @@ def _dispatch(turn: Turn) -> None:
     if turn.before.expecting == "brand" and _is_command(said, "dont_know") and not p.brand:
         _pressed(turn, Choice("brand_unknown", p.text))
         return
-    if s.stage == BOOKED and p.intent != "ask_progress" and _visit_finished(turn):
-        # The visit is done (or was cancelled by staff): a new message is a new request.
-        turn.effect(DetachTicket())
-        turn.s = s = ConversationState(turns=s.turns)
     choice = match_choice(s, p.text)
     if choice is None and turn.before.expecting == "town":
         choice = _typed_town(turn)
@@ -71,6 +67,11 @@ def _dispatch(turn: Turn) -> None:
         if _answer_pending(turn, choice):
             return
         s.pending = None
+    if s.stage == BOOKED and p.intent != "ask_progress" and _visit_finished(turn):
+        # The visit is done (or was cancelled by staff): a new message is a new request.
+        turn.effect(DetachTicket())
+        turn.s = s = ConversationState(turns=s.turns, survey=s.survey)
+        choice = None
     if choice and _pressed(turn, choice):
         return
     intent = p.intent

@@ -8,6 +8,9 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 import uvicorn
@@ -26,7 +29,8 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def server(tmp_path) -> Iterator[str]:
+def live(tmp_path) -> Iterator[SimpleNamespace]:
+    """The app on a real socket: ``url``, the ``app`` (its dispatcher) and its ``db``."""
     from fixtures_store import reset_database
 
     from bot.store.db import Database
@@ -43,11 +47,16 @@ def server(tmp_path) -> Iterator[str]:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield SimpleNamespace(url=f"http://127.0.0.1:{port}", app=app, db=db)
     finally:
         srv.should_exit = True
         thread.join(timeout=10)
         db.dispose()
+
+
+@pytest.fixture
+def server(live) -> str:
+    return live.url
 
 
 @pytest.fixture
@@ -114,3 +123,49 @@ def test_a_message_that_did_not_go_through_returns_to_the_input(server: str, bro
     page.press("#text", "Enter")  # resend as it is
     page.locator(".msg--bot").nth(1).wait_for(timeout=10000)
     assert page.input_value("#text") == ""
+
+
+def test_the_survey_arrives_live_and_a_reload_shows_the_chat_so_far(live, browser, tmp_path) -> None:
+    from bot.config import load_config
+    from bot.visit_report import mark_done
+
+    context = browser.new_context(viewport={"width": 420, "height": 860})
+    page = context.new_page()
+    page.goto(live.url + "/")
+    page.fill("#text", "旗电佳指纹锁没电了，厦门海沧区，电话13912345678")
+    page.press("#text", "Enter")
+    page.locator(".msg--bot").nth(1).wait_for(timeout=10000)
+    if not page.locator(".choices button").count():  # asked for the street address
+        page.fill("#text", "海新路6号3栋502")
+        page.press("#text", "Enter")
+    page.locator(".choices button").first.wait_for(timeout=10000)
+    page.locator(".choices button").first.click()
+    page.get_by_text("预约成功").wait_for(timeout=10000)
+    ticket_text = page.locator("#ticket").inner_text()
+    ticket_id = int(ticket_text.split("#")[1].split(" ")[0])
+    # The technician reports the visit; two hours later the dispatcher sends the survey.
+    with live.db.session() as session:
+        from bot.store.models import Ticket
+
+        end = session.get(Ticket, ticket_id).active_booking.slot.end
+        mark_done(session, ticket_id, now=end, config=load_config())
+    # Playwright's sync API owns this thread's event loop: the pass runs in a thread of its own.
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(live.app.state.dispatcher.drain_sync, end + timedelta(hours=2)).result().sent == 1
+    survey = page.locator(".msg--bot", has_text="打个分")
+    survey.wait_for(timeout=15000)  # no reload: the long-poll brought it
+    buttons = survey.locator(".choices button")
+    assert buttons.count() == 5 and [buttons.nth(i).get_attribute("data-value") for i in range(5)] == list("12345")
+    buttons.nth(4).click()
+    page.get_by_text("解决了吗").wait_for(timeout=10000)
+    page.screenshot(path=os.environ.get("SURVEY_SCREENSHOT") or str(tmp_path / "survey.png"), full_page=True)
+    # A reload shows the whole chat and its ticket, not just the greeting.
+    page.reload()
+    page.get_by_text("解决了吗").wait_for(timeout=10000)
+    assert page.locator(".msg--me").first.inner_text().startswith("旗电佳指纹锁没电了")
+    assert "已上门" in page.locator("#ticket").inner_text()
+    # Another browser has its own (empty) chat: nobody else's history leaks into it.
+    stranger = browser.new_context().new_page()
+    stranger.goto(live.url + "/")
+    stranger.locator(".msg--bot").first.wait_for(timeout=10000)
+    assert stranger.locator(".msg").count() == 1 and "打个分" not in stranger.content()

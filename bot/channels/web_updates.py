@@ -11,6 +11,8 @@ of seconds while waiting.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -26,29 +28,38 @@ RECHECK_S = 2.0
 
 
 class UpdateNotifier:
-    """Wakes long-polls of a conversation when this process delivered something to it."""
+    """Wakes long-polls of a conversation when this process delivered something to it.
+
+    ``notify`` may be called from any thread (a dispatcher run from a worker thread or a test): each
+    waiter is woken on its own event loop.
+    """
 
     def __init__(self) -> None:
-        self._waiters: dict[int, set[asyncio.Event]] = defaultdict(set)
+        self._waiters: dict[int, set[tuple[asyncio.AbstractEventLoop, asyncio.Event]]] = defaultdict(set)
+        self._lock = threading.Lock()
 
     def notify(self, conversation_ids: Iterable[int]) -> None:
-        """Wake every long-poll waiting on these conversations (call from the event loop)."""
-        for cid in conversation_ids:
-            for event in self._waiters.get(cid, ()):
-                event.set()
+        """Wake every long-poll waiting on these conversations."""
+        with self._lock:
+            waiting = [w for cid in conversation_ids for w in self._waiters.get(cid, ())]
+        for loop, event in waiting:
+            with contextlib.suppress(RuntimeError):  # that loop has just closed: nobody is waiting any more
+                loop.call_soon_threadsafe(event.set)
 
     async def wait(self, conversation_id: int, timeout: float) -> None:
         """Return when notified or after ``timeout`` seconds, whichever comes first."""
-        event = asyncio.Event()
-        self._waiters[conversation_id].add(event)
+        waiter = (asyncio.get_running_loop(), asyncio.Event())
+        with self._lock:
+            self._waiters[conversation_id].add(waiter)
         try:
-            await asyncio.wait_for(event.wait(), timeout)
+            await asyncio.wait_for(waiter[1].wait(), timeout)
         except TimeoutError:
             pass
         finally:
-            self._waiters[conversation_id].discard(event)
-            if not self._waiters[conversation_id]:
-                del self._waiters[conversation_id]
+            with self._lock:
+                self._waiters[conversation_id].discard(waiter)
+                if not self._waiters[conversation_id]:
+                    del self._waiters[conversation_id]
 
 
 def conversation_id(session: Session, chat_id: str) -> int | None:

@@ -160,7 +160,7 @@ class Dispatcher:
                     .where(Conversation.id.in_(conv_ids)))
             } if conv_ids else {}
             tickets = dict(session.execute(select(Ticket.id, Ticket.status).where(Ticket.id.in_(ticket_ids)))
-                           .tuples().all()) if ticket_ids else {}
+                           .all()) if ticket_ids else {}
             nudged = {row.ticket_id for row in claimed if row.kind == "survey_nudge" and row.ticket_id is not None}
             answered = set(session.scalars(select(SurveyAnswer.ticket_id).where(
                 SurveyAnswer.ticket_id.in_(nudged)).distinct())) if nudged else set()
