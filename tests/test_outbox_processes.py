@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+import yaml
 from engine_helpers import ChatUser, Clock, make_engine
 from sqlalchemy import func, select
 
@@ -91,9 +92,20 @@ def test_two_dispatcher_processes_on_postgresql_send_2000_rows_exactly_once(pg_d
     try:
         reset_database(store)
         _plan_many(store, 2000, "web")
+        # Small batches, and both released at once, so the two really interleave their claims.
+        config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
+        config["followups"]["outbox"]["batch_size"] = 50
+        (tmp_path / "config.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+        env = dict(_env(pg_database_url, tmp_path), REPAIRBOT_CONFIG=str(tmp_path / "config.yml"))
         cmd = [sys.executable, str(ROOT / "tests" / "outbox_worker.py"), pg_database_url, NOON.isoformat(), "web"]
-        procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                  env=_env(pg_database_url, tmp_path)) for _ in range(2)]
+        procs = [subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  env=env) for _ in range(2)]
+        for p in procs:
+            assert p.stdout is not None and p.stdout.readline().strip() == "ready"
+        for p in procs:
+            assert p.stdin is not None
+            p.stdin.write("go\n")
+            p.stdin.flush()
         outputs = [p.communicate(timeout=300) for p in procs]
         assert all(p.returncode == 0 for p in procs), [err for _, err in outputs]
         stats = [json.loads(out.strip().splitlines()[-1]) for out, _ in outputs]

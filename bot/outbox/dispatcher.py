@@ -178,16 +178,23 @@ class Dispatcher:
     async def _send_all(self, rows: list[Claimed]) -> dict[int, _Result]:
         if not rows:
             return {}
-        limit = asyncio.Semaphore(self.settings.send_concurrency)
-
-        async def one(row: Claimed) -> tuple[int, _Result]:
+        results: dict[int, _Result] = {}
+        calls = []
+        for row in rows:
             sender = self.senders[row.channel]
             if sender.records_only:  # nothing to call: the history row written when settling delivers it
-                return row.id, _Result("sent")
-            async with limit:
-                return row.id, await self._send_one(sender, row)
+                results[row.id] = _Result("sent")
+            else:
+                calls.append((row, sender))
+        if calls:
+            limit = asyncio.Semaphore(self.settings.send_concurrency)
 
-        return dict(await asyncio.gather(*(one(row) for row in rows)))
+            async def one(row: Claimed, sender: Sender) -> tuple[int, _Result]:
+                async with limit:
+                    return row.id, await self._send_one(sender, row)
+
+            results.update(await asyncio.gather(*(one(row, sender) for row, sender in calls)))
+        return results
 
     async def _send_one(self, sender: Sender, row: Claimed) -> _Result:
         try:
@@ -261,4 +268,5 @@ class Dispatcher:
                 "erased": False, "channel_message_id": external.get(row.id), "created_at": now,
             })
         if history:
-            session.execute(insert(Message), history)
+            # executemany (psycopg pipelines it): a multi-row VALUES would be compiled anew for every batch.
+            session.execute(insert(Message.__table__), history)
