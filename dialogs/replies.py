@@ -23,18 +23,29 @@ class Button:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """One bot message with optional buttons."""
+    """One bot message with optional buttons, and optionally an image (a chart in a manager's digest).
+
+    ``image`` is a file path under the data directory; channels that can show pictures send it with the
+    text as caption, the others send the text alone. It is omitted from the JSON when absent, so the web
+    chat contract keeps its ``{"text", "buttons"}`` shape.
+    """
 
     text: str
     buttons: tuple[Button, ...] = field(default_factory=tuple)
+    image: str | None = None
 
     def to_json(self) -> dict[str, object]:
-        return {"text": self.text, "buttons": [b.to_json() for b in self.buttons]}
+        data: dict[str, object] = {"text": self.text, "buttons": [b.to_json() for b in self.buttons]}
+        if self.image:
+            data["image"] = self.image
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> Reply:
         """The reverse of :meth:`to_json` (outbox payloads, stored history)."""
         buttons = data.get("buttons") or []
         assert isinstance(buttons, list)
+        image = data.get("image")
         return cls(text=str(data.get("text") or ""),
-                   buttons=tuple(Button(label=str(b["label"]), value=str(b["value"])) for b in buttons))
+                   buttons=tuple(Button(label=str(b["label"]), value=str(b["value"])) for b in buttons),
+                   image=str(image) if image else None)
