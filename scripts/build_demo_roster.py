@@ -1,6 +1,6 @@
 """Build bot/data/demo_technicians.csv from the service areas and the gazetteer (``make roster``).
 
-    python scripts/build_demo_roster.py [--max-eta 90] [--max-per-prefecture 8] [--check]
+    python scripts/build_demo_roster.py [--max-eta 60] [--max-per-prefecture 8] [--check]
 
 Writes the file (or, with ``--check``, exits 1 when the committed file differs from what would be
 built) and prints the reach figures as JSON on stdout: how far each served county is from its nearest
@@ -24,8 +24,8 @@ from bot.roster.generate import demo_technicians, reach, render_csv  # noqa: E40
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--max-eta", type=int, default=90,
-                        help="add technicians until every served county is this many minutes away (default 90)")
+    parser.add_argument("--max-eta", type=int, default=60,
+                        help="add technicians until every served county is this many minutes away (default 60)")
     parser.add_argument("--max-per-prefecture", type=int, default=8, help="at most this many per brand and prefecture")
     parser.add_argument("--out", type=Path, default=DEFAULT_FILE, help=f"output file (default {DEFAULT_FILE})")
     parser.add_argument("--check", action="store_true", help="compare with the file instead of writing it")

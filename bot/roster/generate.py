@@ -125,7 +125,7 @@ def _place(seat: Point, served: list[Point], cfg: BookingSettings, max_eta: int,
     return homes
 
 
-def demo_technicians(config: dict[str, Any], *, max_eta: int = 90, max_per_prefecture: int = 8) -> list[DemoTechnician]:
+def demo_technicians(config: dict[str, Any], *, max_eta: int = 60, max_per_prefecture: int = 8) -> list[DemoTechnician]:
     """Every demo technician, in a stable order (brand, prefecture, seat first)."""
     from regions.coverage import service_areas
 
