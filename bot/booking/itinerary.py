@@ -16,12 +16,15 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, select
+from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.store.models import Booking, Slot, Ticket
+from bot.store.types import UTCDateTime
 
 # Bookings that put a technician somewhere: still to come, or done (he was there).
 _ON_ROUTE = ("confirmed", "done")
@@ -88,6 +91,22 @@ def last_place(visits: Iterable[Visit], now: datetime, visit_minutes: int) -> st
     return max(over, key=lambda v: v.end).adcode if over else None
 
 
+@lru_cache(maxsize=1)
+def _visits_statement() -> Select[Any]:
+    """Built once (see ``bot.booking.search._eligible_statement``): slots with a seat taken, each with the
+    county of every booking on the route."""
+    return (
+        select(Slot.technician_id, Slot.start, Slot.end, Slot.kind, Slot.capacity, Slot.booked,
+               Booking.ticket_id, Ticket.adcode)
+        .select_from(Slot)
+        .outerjoin(Booking, and_(Booking.slot_id == Slot.id, Booking.status.in_(_ON_ROUTE)))
+        .outerjoin(Ticket, Ticket.id == Booking.ticket_id)
+        .where(Slot.technician_id.in_(bindparam("ids", expanding=True)),
+               Slot.start >= bindparam("start", type_=UTCDateTime()), Slot.start < bindparam("end", type_=UTCDateTime()),
+               Slot.booked > 0)
+    )
+
+
 def booked_visits(
     session: Session,
     technician_ids: list[int],
@@ -103,14 +122,7 @@ def booked_visits(
     """
     if not technician_ids:
         return Bookings({}, set())
-    rows = session.execute(
-        select(Slot.technician_id, Slot.start, Slot.end, Slot.kind, Slot.capacity, Slot.booked,
-               Booking.ticket_id, Ticket.adcode)
-        .select_from(Slot)
-        .outerjoin(Booking, and_(Booking.slot_id == Slot.id, Booking.status.in_(_ON_ROUTE)))
-        .outerjoin(Ticket, Ticket.id == Booking.ticket_id)
-        .where(Slot.technician_id.in_(technician_ids), Slot.start >= start, Slot.start < end, Slot.booked > 0)
-    )
+    rows = session.execute(_visits_statement(), {"ids": technician_ids, "start": start, "end": end})
     visits: dict[tuple[int, date], list[Visit]] = defaultdict(list)
     full: set[tuple[int, datetime]] = set()
     for tech_id, slot_start, slot_end, kind, capacity, booked, ticket_id, adcode in rows:

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.orm import Session, defer
 
 from bot.booking.calendar import windows_on
@@ -35,6 +36,22 @@ def coverage_codes(adcode: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys((adcode, adcode[:4] + "00", adcode[:2] + "0000")))
 
 
+@lru_cache(maxsize=1)
+def _eligible_statement() -> Select[tuple[Technician]]:
+    """Built once: constructing the expression costs more than running it on a warm connection."""
+    covering = select(TechnicianCoverage.technician_id).where(
+        TechnicianCoverage.adcode.in_(bindparam("codes", expanding=True)),
+        # A town parameter of None matches no town row (NULL = NULL is not true): whole areas only.
+        or_(TechnicianCoverage.town.is_(None), TechnicianCoverage.town == bindparam("town")),
+    )
+    return (
+        select(Technician)
+        .options(defer(Technician.phone))  # personal data, and a decryption per row: not needed here
+        .where(Technician.active.is_(True), Technician.id.in_(covering))
+        .order_by(Technician.id)
+    )
+
+
 def eligible_technicians(
     session: Session, *, brand: str | None, product: str | None, adcode: str, town: str | None
 ) -> list[Technician]:
@@ -43,18 +60,7 @@ def eligible_technicians(
     A coverage row with a town covers only that town; with ``town=None`` only whole-area rows match.
     A technician with an empty ``brands`` list services every brand of his products.
     """
-    town_match = TechnicianCoverage.town.is_(None)
-    if town:
-        town_match = or_(town_match, TechnicianCoverage.town == town)
-    covering = select(TechnicianCoverage.technician_id).where(
-        TechnicianCoverage.adcode.in_(coverage_codes(adcode)), town_match
-    )
-    rows = session.scalars(
-        select(Technician)
-        .options(defer(Technician.phone))  # personal data, and a decryption per row: not needed here
-        .where(Technician.active.is_(True), Technician.id.in_(covering))
-        .order_by(Technician.id)
-    )
+    rows = session.scalars(_eligible_statement(), {"codes": coverage_codes(adcode), "town": town})
     return [
         t
         for t in rows
