@@ -100,6 +100,8 @@ def test_a_technician_with_a_visit_in_progress_is_not_free(store, techs):
         later = _urgent(s, now=TUESDAY_2PM.replace(hour=16, minute=10))
         assert later[0].technician_id == techs["NEAR"] and later[0].distance_km == 0.0
         assert later[0].eta_minutes == 30
+        # Pressed, the offer comes back with the same distance and ETA (what the booking row records).
+        assert offer_from_ref(s, later[0].ref, adcode=WENXIAN, config=CONFIG) == later[0]
 
 
 def test_nobody_free_today_gives_nothing(store, techs):

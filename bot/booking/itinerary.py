@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,7 +23,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.orm import Session
 
-from bot.store.models import Booking, Slot, Ticket
+from bot.booking.travel import Origin, home_of
+from bot.store.models import Booking, Slot, Technician, Ticket
 from bot.store.types import UTCDateTime
 
 # Bookings that put a technician somewhere: still to come, or done (he was there).
@@ -110,18 +111,21 @@ def _visits_statement() -> Select[Any]:
 def booked_visits(
     session: Session,
     technician_ids: list[int],
-    start: datetime,
-    end: datetime,
+    first_day: date,
+    last_day: date,
     tz: ZoneInfo,
     *,
     ignore_ticket: int | None = None,
 ) -> Bookings:
-    """Visits booked for ``technician_ids`` starting in [start, end), grouped by local day, in one query.
+    """Visits booked for ``technician_ids`` on local days ``first_day``..``last_day``, in one query.
 
+    Whole days, since a visit later the same day still needs the technician to get there.
     ``ignore_ticket``: a ticket being rescheduled does not stand in its own way.
     """
     if not technician_ids:
         return Bookings({}, set())
+    start = datetime.combine(first_day, time(), tzinfo=tz)
+    end = datetime.combine(last_day + timedelta(days=1), time(), tzinfo=tz)
     rows = session.execute(_visits_statement(), {"ids": technician_ids, "start": start, "end": end})
     visits: dict[tuple[int, date], list[Visit]] = defaultdict(list)
     full: set[tuple[int, datetime]] = set()
@@ -133,3 +137,11 @@ def booked_visits(
         local_day = slot_start.astimezone(tz).date()
         visits[(tech_id, local_day)].append(Visit(slot_start, slot_end, adcode, kind == "urgent"))
     return Bookings(dict(visits), full)
+
+
+def whereabouts(session: Session, tech: Technician, now: datetime, tz: ZoneInfo, visit_minutes: int,
+                *, ignore_ticket: int | None = None) -> Origin:
+    """Where ``tech`` sets out from at ``now``: his last visit today that is certainly over, else home."""
+    day = now.astimezone(tz).date()
+    route = booked_visits(session, [tech.id], day, day, tz, ignore_ticket=ignore_ticket).on(tech.id, day)
+    return last_place(route, now, visit_minutes) or home_of(tech)

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from bot.booking.calendar import windows_on
 from bot.booking.itinerary import Visit, booked_visits, fits
 from bot.booking.offers import SlotOffer
-from bot.booking.search import day_bounds, eligible_technicians
+from bot.booking.search import eligible_technicians
 from bot.booking.settings import BookingSettings, settings
 from bot.booking.travel import visit_gap
 from bot.booking.urgent import check_urgent
@@ -61,7 +61,7 @@ def _lock_technician(session: Session, tech: Technician) -> None:
 def _route_fits(session: Session, tech: Technician, offer: SlotOffer, ticket: Ticket, cfg: BookingSettings) -> bool:
     """Does ``tech``'s day still work as a route with this window at the ticket's county?"""
     day = offer.start.astimezone(cfg.tz).date()
-    booked = booked_visits(session, [tech.id], *day_bounds(day, day, cfg), cfg.tz, ignore_ticket=ticket.id)
+    booked = booked_visits(session, [tech.id], day, day, cfg.tz, ignore_ticket=ticket.id)
     route = booked.on(tech.id, day)
     return not route or fits([*route, Visit(offer.start, offer.end, ticket.adcode)], visit_gap(cfg),
                              cfg.visit_minutes)

@@ -13,7 +13,7 @@ not offered.
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -21,7 +21,7 @@ from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.orm import Session, defer
 
 from bot.booking.calendar import windows_on
-from bot.booking.itinerary import Visit, booked_visits, fits
+from bot.booking.itinerary import Visit, booked_visits, fits, whereabouts
 from bot.booking.offers import SlotOffer, parse_ref
 from bot.booking.settings import BookingSettings, settings
 from bot.booking.travel import home_of, km_from, visit_gap
@@ -66,13 +66,6 @@ def eligible_technicians(
         for t in rows
         if (product is None or product in t.products) and (brand is None or not t.brands or brand in t.brands)
     ]
-
-
-def day_bounds(first: date, last: date, cfg: BookingSettings) -> tuple[datetime, datetime]:
-    """From local midnight of ``first`` to local midnight after ``last``: whole days, since a visit
-    later the same day still needs the technician to get there."""
-    return (datetime.combine(first, time(), tzinfo=cfg.tz),
-            datetime.combine(last + timedelta(days=1), time(), tzinfo=cfg.tz))
 
 
 def _search_range(after: datetime, prefer: When | None, cfg: BookingSettings) -> tuple[datetime, datetime]:
@@ -129,7 +122,7 @@ def find_slots(
         candidates.append((tech, km, eta, earliest, cfg.hours_for(tech.hours)))
     day: date = range_start.astimezone(cfg.tz).date()
     last_day = range_end.astimezone(cfg.tz).date()
-    booked = booked_visits(session, [t.id for t in technicians], *day_bounds(day, last_day, cfg), cfg.tz)
+    booked = booked_visits(session, [t.id for t in technicians], day, last_day, cfg.tz)
     gap = visit_gap(cfg)
 
     offers: list[SlotOffer] = []
@@ -172,13 +165,16 @@ def offer_from_ref(
         return None
     cfg = settings(config)
     local = parsed.start.astimezone(cfg.tz)
-    km = km_from(home_of(tech), adcode) if adcode else None
     windows = windows_on(local.date(), cfg.hours_for(tech.hours), cfg)
     if parsed.arrive_by is not None:
         if not windows:  # not one of his working days
             return None
+        # As when it was offered: from where he is at departure (his last finished visit, or home).
+        origin = whereabouts(session, tech, local, cfg.tz, cfg.visit_minutes)
+        km = km_from(origin, adcode) if adcode else None
         return SlotOffer(tech.id, tech.name, local, parsed.arrive_by.astimezone(cfg.tz), km, cfg.eta_minutes(km),
                          kind="urgent")
+    km = km_from(home_of(tech), adcode) if adcode else None
     for win_start, win_end in windows:
         if win_start == local:
             return SlotOffer(tech.id, tech.name, win_start, win_end, km, cfg.eta_minutes(km))

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from bot.booking.calendar import is_working_day, windows_on
 from bot.booking.itinerary import Visit, booked_visits, busy, fits, last_place
 from bot.booking.offers import URGENT, SlotOffer
-from bot.booking.search import day_bounds, eligible_technicians
+from bot.booking.search import eligible_technicians
 from bot.booking.settings import BookingSettings, settings
 from bot.booking.travel import home_of, km_from, visit_gap
 from bot.store.models import Technician
@@ -102,7 +102,7 @@ def urgent_offers(
     if not technicians:
         return []
     today: date = local.date()
-    booked = booked_visits(session, [t.id for t in technicians], *day_bounds(today, today, cfg), cfg.tz)
+    booked = booked_visits(session, [t.id for t in technicians], today, today, cfg.tz)
     offers: list[SlotOffer] = []
     for tech in technicians:
         route = booked.on(tech.id, today)
@@ -138,7 +138,7 @@ def check_urgent(
     local = now.astimezone(cfg.tz)
     if offer.start.astimezone(cfg.tz).date() != local.date() or local < offer.start - timedelta(minutes=1):
         return False
-    booked = booked_visits(session, [tech.id], *day_bounds(local.date(), local.date(), cfg), cfg.tz,
+    booked = booked_visits(session, [tech.id], local.date(), local.date(), cfg.tz,
                            ignore_ticket=ignore_ticket)
     route = booked.on(tech.id, local.date())
     trip = _trip(tech, route, adcode, local, cfg)
