@@ -147,5 +147,9 @@ def sync_roster(session: Session, config: dict[str, Any]) -> RosterReport:
     from bot.roster.demo import demo_specs
 
     report = sync_from_config(session, config)
-    demo = apply_specs(session, demo_specs(config), owned={"demo"}, actor="demo")
+    configured = {str(t.get("code")) for t in config.get("technicians") or [] if isinstance(t, dict)}
+    # A code in config.yml is config's, even if the demo file has it too: else the two would take it
+    # from each other at every start-up.
+    specs = [spec for spec in demo_specs(config) if spec.code not in configured]
+    demo = apply_specs(session, specs, owned={"demo"}, actor="demo")
     return RosterReport(config=report, demo=demo)

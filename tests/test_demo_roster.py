@@ -121,6 +121,13 @@ def test_start_up_sync_is_idempotent_and_each_source_keeps_its_own(store):
         assert active == len(config["technicians"])
     with store.session() as s:
         assert len(sync_roster(s, config).demo.updated) == len(first.demo.added)  # switched on again
+    # A code in both config.yml and the demo file stays config's, start-up after start-up.
+    taken = copy.deepcopy(config)
+    taken["technicians"][0]["code"] = demo_specs(config)[0].code
+    for _ in range(2):
+        with store.session() as s:
+            report = sync_roster(s, taken)
+    assert not report.config.changed and not report.demo.changed
 
 
 def test_roster_settings_name_the_bad_key(tmp_path):

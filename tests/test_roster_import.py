@@ -127,11 +127,13 @@ def test_codes_of_config_and_demo_technicians_are_refused(store):
     config = load_config()
     with store.session() as s:
         sync_roster(s, config)
-    rows = "HA01,冒名,,,safe,410105,,,410000,,,,\nDEMO-DSTN-410800-1,冒名,,,safe,410105,,,410000,,,,\n"
+    rows = ("HA01,冒名,,,safe,410105,,,410000,,,,\nDEMO-DSTN-410800-1,冒名,,,safe,410105,,,410000,,,,\n"
+            "DEMO-NEW-1,冒名,,,safe,410105,,,410000,,,,\n")
     with store.session() as s:
         result = import_roster(s, read_roster(HEADER + rows, config))
-    assert [(r.row, r.column) for r in result.rejected] == [(2, "code"), (3, "code")]
+    assert [(r.row, r.column) for r in result.rejected] == [(2, "code"), (3, "code"), (4, "code")]
     assert "config.yml" in result.rejected[0].reason and "demo roster" in result.rejected[1].reason
+    assert "kept for the demo roster" in result.rejected[2].reason
     assert result.report.changed is False
     with store.session(readonly=True) as s:
         assert s.scalars(select(Technician.name).where(Technician.code == "HA01")).one() == "张建军"

@@ -22,6 +22,7 @@ from bot.roster.sync import TechnicianSpec
 from bot.roster.table import RosterFileError, read_roster
 
 DEMO = "demo"
+DEMO_CODE_PREFIX = "DEMO-"  # every demo technician's code starts so; imports may not use it
 DEFAULT_FILE = Path(__file__).resolve().parent.parent / "data" / "demo_technicians.csv"
 
 

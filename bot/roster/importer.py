@@ -2,8 +2,9 @@
 
 Re-importing a file changes nothing; a changed row updates that technician in place; technicians not
 in the file are left as they are (a file may list only some of them: switch one off with
-``active = no``). Codes belonging to config.yml or the demo roster are refused row by row: those
-technicians are managed where they come from, and the next start-up would overwrite the import.
+``active = no``). Codes belonging to config.yml or the demo roster (and every ``DEMO-`` code) are
+refused row by row: those technicians are managed where they come from, and the next start-up would
+overwrite the import.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.roster.demo import DEMO_CODE_PREFIX
 from bot.roster.sync import SyncReport, apply_specs, existing_technicians, take_roster_lock
 from bot.roster.table import Rejection, RosterFile
 
@@ -51,6 +53,10 @@ def import_roster(session: Session, roster: RosterFile, *, dry_run: bool = False
         if tech is not None and tech.source != IMPORT:
             reason = f"{spec.code} belongs to {_OWNERS.get(tech.source, tech.source)}; change it there"
             rejected.append(Rejection(line, "code", reason, spec.code))
+            continue
+        if spec.code.upper().startswith(DEMO_CODE_PREFIX):
+            rejected.append(Rejection(line, "code", f"codes starting with {DEMO_CODE_PREFIX} are kept for the demo "
+                                      "roster", spec.code))
             continue
         accepted.append(spec)
     mine = {spec.code: existing[spec.code] for spec in accepted if spec.code in existing}
