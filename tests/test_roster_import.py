@@ -179,3 +179,10 @@ def test_cli_import_of_an_unusable_file_imports_nothing(store, db_url, tmp_path,
     bad.write_text("foo,bar\n1,2\n", encoding="utf-8")
     assert main(["technicians", "import", str(bad), "--url", db_url, "--json"]) == 2
     assert "unknown column(s) foo, bar" in json.loads(capsys.readouterr().out)["error"]
+
+
+def test_covers_by_name_for_provinces_prefectures_and_municipalities():
+    row = "N1,张三,,,safe,410105,,,北京市;吉林市;河南;温县;441900/茶山镇,,,,\n"
+    (spec,) = [spec for _, spec in read_roster(HEADER + row, load_config()).specs]
+    assert spec.covers == {("110000", None), ("220200", None), ("410000", None), ("410825", None),
+                           ("441900", "茶山镇")}

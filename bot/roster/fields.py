@@ -137,10 +137,14 @@ def place_code(text: str, column: str, *, county_only: bool = False) -> str:
             raise FieldError(column, f"{value} is not a {level}division code in the gazetteer")
         return division.adcode
     if not county_only:
-        for table in (gz.provinces, gz.prefectures):
-            hit = [d.adcode for d in table.values() if value in (d.name, d.short)]
-            if len(hit) == 1:
-                return hit[0]
+        hits = {d.adcode: d for table in (gz.provinces, gz.prefectures) for d in table.values()
+                if value in (d.name, d.short)}
+        # 北京 is a province and its one prefecture: the province covers both.
+        distinct = [d for d in hits.values() if d.level == "province" or d.name != d.province]
+        if len(distinct) > 1:
+            raise FieldError(column, f"{value!r} is ambiguous ({', '.join(sorted(hits))}): give the code")
+        if distinct:
+            return distinct[0].adcode
     import regions
 
     match = regions.find_place(value) if value else None
