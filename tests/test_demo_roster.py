@@ -142,3 +142,38 @@ def test_roster_settings_name_the_bad_key(tmp_path):
     broken.write_text("code,name,products,home,covers\nDEMO-X-1,王伟,car,410105,410000\n", encoding="utf-8")
     with pytest.raises(DemoRosterError, match=r"row 2 \(DEMO-X-1\), products"):
         demo_specs({**load_config(), "roster": {"demo_file": str(broken)}})
+
+
+def test_processes_starting_together_load_the_roster_once(store):
+    """Four `repairbot serve` starting at once on an empty database: every technician once, no crash."""
+    import threading
+
+    from bot.store.db import Database
+
+    config = load_config()
+    barrier = threading.Barrier(4)
+    added: list[int] = []
+    errors: list[BaseException] = []
+
+    def start_up() -> None:
+        db = Database(store.url)  # a process of its own: its own engine and pool
+        try:
+            barrier.wait()
+            with db.session() as s:
+                report = sync_roster(s, config)
+            added.append(len(report.config.added) + len(report.demo.added))
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            db.dispose()
+
+    threads = [threading.Thread(target=start_up) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors, errors
+    expected = len(config["technicians"]) + len(demo_specs(config))
+    assert sorted(added) == [0, 0, 0, expected]
+    with store.session(readonly=True) as s:
+        assert s.scalar(select(func.count()).select_from(Technician)) == expected
