@@ -1,4 +1,4 @@
-"""``repairbot chat``: talk to the bot in a terminal, or script it with JSON lines (``--json``)."""
+"""``repairbot chat``: talk to the bot in a terminal, or script it with JSON lines (``--json``); ``--now`` fixes the clock."""
 
 from __future__ import annotations
 
