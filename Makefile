@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test test-sqlite bench lint fmt db gazetteer service-areas rasa clean
+.PHONY: setup run test test-sqlite bench lint fmt db gazetteer service-areas roster rasa clean
 
 # Setup talks on stderr only, so that `make bench` and `make -s ...` keep stdout for their results.
 $(STAMP): pyproject.toml
@@ -47,6 +47,10 @@ gazetteer:
 ## Re-derive regions/data/service_areas/*.yml from ../shared/seeds.
 service-areas: setup
 	$(BIN)/repairbot regions build-service-areas
+
+## Rebuild the demo technician roster bot/data/demo_technicians.csv from the service areas (prints reach figures).
+roster: setup
+	@$(BIN)/python scripts/build_demo_roster.py
 
 ## Separate Python 3.10 env with Rasa 3.6: train from nlu/data and serve on 127.0.0.1:5005.
 rasa:

@@ -15,17 +15,18 @@ from bot.store.db import Database, default_url
 
 
 def open_database(url: str | None = None, *, prepare: bool = True) -> Database:
-    """The database from ``url``/``DATABASE_URL``/./data; with ``prepare``, migrated and technicians synced.
+    """The database from ``url``/``DATABASE_URL``/./data; with ``prepare``, migrated and technicians synced
+    (config.yml and the demo roster, see :func:`bot.technicians.sync_roster`).
 
     Both steps are idempotent, so every start-up (and every ``repairbot chat``) can run them.
     """
     db = Database(url or default_url())
     if prepare:
-        from bot.technicians import sync_from_config
+        from bot.technicians import sync_roster
 
         db.upgrade()
         with db.session() as session:
-            sync_from_config(session, load_config())
+            sync_roster(session, load_config())
     return db
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -11,6 +11,9 @@ from sqlalchemy.orm import Session
 from dialogs import Catalog, CoverageView, Offer, PriceQuote, Progress
 from nlu.types import When
 from regions.place import Place
+
+if TYPE_CHECKING:
+    from bot.booking import SlotOffer
 
 
 def catalog_from_config(config: dict[str, Any]) -> Catalog:
@@ -74,11 +77,26 @@ class DbServices:
             self.session, brand=brand, product=product, adcode=place.adcode, town=place.town, after=after,
             count=count, prefer=prefer, config=self.config,
         )
-        return [
-            Offer(ref=o.ref, technician=o.technician_name, start=o.start.astimezone(self.tz),
-                  end=o.end.astimezone(self.tz), distance_km=o.distance_km, eta_minutes=o.eta_minutes)
-            for o in found
-        ]
+        return [self._offer(o) for o in found]
+
+    def urgent_offers(
+        self, *, brand: str, product: str | None, place: Place, now: datetime, count: int = 1
+    ) -> list[Offer]:
+        """Technicians free now who would arrive today, soonest first (``arrive_by`` set); [] when none."""
+        from bot.booking import urgent_offers
+
+        found = urgent_offers(
+            self.session, brand=brand, product=product, adcode=place.adcode, town=place.town, now=now,
+            count=count, config=self.config,
+        )
+        return [self._offer(o) for o in found]
+
+    def _offer(self, o: SlotOffer) -> Offer:
+        """A booking :class:`bot.booking.SlotOffer` as the dialogs see it (times in local time)."""
+        arrive_by = o.arrive_by.astimezone(self.tz) if o.arrive_by is not None else None
+        return Offer(ref=o.ref, technician=o.technician_name, start=o.start.astimezone(self.tz),
+                     end=o.end.astimezone(self.tz), distance_km=o.distance_km, eta_minutes=o.eta_minutes,
+                     arrive_by=arrive_by)
 
     def progress(self, ticket_id: int | None) -> Progress | None:
         from bot.booking.visits import confirmed_visit

@@ -1,4 +1,5 @@
-"""Technicians from config.yml into the database: ``sync_from_config(session, config)``.
+"""Technicians from config.yml into the database: ``sync_from_config(session, config)``; at start-up
+``sync_roster(session, config)`` loads them together with the generated demo roster (``roster.demo``).
 
 Each ``technicians:`` entry in config.yml::
 
@@ -16,63 +17,32 @@ Each ``technicians:`` entry in config.yml::
 
 The sync is idempotent: technicians are matched by ``code``; fields and coverage are updated in place;
 technicians no longer in config are deactivated (never deleted: bookings refer to them; their booked
-visits stay for an operator to reassign). A changed ``slot_capacity`` applies to windows not yet
-started, never below what is already booked. A change writes one audit row.
+visits stay for an operator to reassign). Technicians from the demo roster or a CSV import are left
+alone by the config sync (see :mod:`bot.roster.sync`). A changed ``slot_capacity`` applies to windows
+not yet started, never below what is already booked. A change writes one audit row.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from bot.booking.settings import DAY_RULES
-from bot.store.models import AuditLog, Slot, Technician, TechnicianCoverage
-from bot.store.types import utcnow
+from bot.roster.sync import SyncReport, TechnicianSpec, apply_specs, take_roster_lock
+
+__all__ = [
+    "RosterReport", "SyncReport", "TechnicianConfigError", "TechnicianSpec", "parse_technicians",
+    "sync_from_config", "sync_roster",
+]
 
 _ADCODE = re.compile(r"^\d{6}$")
-# pg_advisory_xact_lock key for the sync ("TECHSYNC" in hex, any constant unique to this job).
-_PG_SYNC_LOCK = 0x5445434853594E43
 
 
 class TechnicianConfigError(ValueError):
     """A technicians entry in config.yml is malformed (the message names the entry and the field)."""
-
-
-@dataclass(frozen=True, slots=True)
-class TechnicianSpec:
-    """One validated ``technicians`` entry."""
-
-    code: str
-    name: str
-    phone: str | None
-    base_adcode: str
-    products: tuple[str, ...]
-    brands: tuple[str, ...]
-    covers: frozenset[tuple[str, str | None]]
-    hours: dict[str, Any] | None
-    slot_capacity: int
-    active: bool
-
-
-@dataclass(slots=True)
-class SyncReport:
-    """What a sync changed, by technician code."""
-
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    deactivated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.added or self.updated or self.deactivated)
-
-    def to_json(self) -> dict[str, list[str]]:
-        return {"added": self.added, "updated": self.updated, "deactivated": self.deactivated}
 
 
 def _adcode(value: Any, where: str) -> str:
@@ -151,73 +121,35 @@ def parse_technicians(config: dict[str, Any]) -> list[TechnicianSpec]:
     return specs
 
 
-def _apply(tech: Technician, spec: TechnicianSpec) -> bool:
-    """Copy ``spec`` onto ``tech``; True if anything changed."""
-    changed = False
-    for attr, value in (
-        ("name", spec.name),
-        ("phone", spec.phone),
-        ("base_adcode", spec.base_adcode),
-        ("products", list(spec.products)),
-        ("brands", list(spec.brands)),
-        ("hours", spec.hours),
-        ("slot_capacity", spec.slot_capacity),
-        ("active", spec.active),
-    ):
-        if getattr(tech, attr) != value:
-            setattr(tech, attr, value)
-            changed = True
-    current = {(c.adcode, c.town): c for c in tech.coverage}
-    for key, row in current.items():
-        if key not in spec.covers:
-            tech.coverage.remove(row)
-            changed = True
-    for adcode, town in sorted(spec.covers - current.keys(), key=lambda k: (k[0], k[1] or "")):
-        tech.coverage.append(TechnicianCoverage(adcode=adcode, town=town))
-        changed = True
-    return changed
-
-
-def _resize_future_slots(session: Session, tech: Technician) -> None:
-    """Apply a changed ``slot_capacity`` to windows not yet started, never below what is booked."""
-    session.execute(
-        update(Slot)
-        .where(Slot.technician_id == tech.id, Slot.start > utcnow(), Slot.capacity != tech.slot_capacity)
-        .values(capacity=func.max(Slot.booked, tech.slot_capacity) if session.get_bind().dialect.name == "sqlite"
-                else func.greatest(Slot.booked, tech.slot_capacity))
-        .execution_options(synchronize_session=False)
-    )
-
-
 def sync_from_config(session: Session, config: dict[str, Any]) -> SyncReport:
     """Load the configured technicians and their coverage into the database (idempotent).
 
-    Every start-up runs it; processes starting together on one PostgreSQL take turns (a lock held until
-    the transaction ends), so the later ones see the earlier one's rows instead of inserting them again.
-    SQLite's write transactions are serialised already.
+    Every start-up runs it; processes starting together on one PostgreSQL take turns (see
+    :func:`bot.roster.sync.take_roster_lock`).
     """
     specs = parse_technicians(config)
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_SYNC_LOCK})
-    existing = {t.code: t for t in session.scalars(select(Technician))}
-    report = SyncReport()
-    for spec in specs:
-        tech = existing.pop(spec.code, None)
-        if tech is None:
-            tech = Technician(code=spec.code, name=spec.name, base_adcode=spec.base_adcode, coverage=[])
-            _apply(tech, spec)
-            session.add(tech)
-            report.added.append(spec.code)
-        elif _apply(tech, spec):
-            report.updated.append(spec.code)
-            _resize_future_slots(session, tech)
-        else:
-            report.unchanged.append(spec.code)
-    for code, tech in existing.items():
-        if tech.active:
-            tech.active = False
-            report.deactivated.append(code)
-    if report.changed:
-        session.add(AuditLog(actor="config", action="technicians.sync", target="technician", detail=report.to_json()))
-    session.flush()
-    return report
+    take_roster_lock(session)
+    return apply_specs(session, specs, owned={"config"}, actor="config")
+
+
+@dataclass(frozen=True, slots=True)
+class RosterReport:
+    """What the start-up sync changed: config.yml technicians and the demo roster."""
+
+    config: SyncReport
+    demo: SyncReport
+
+
+def sync_roster(session: Session, config: dict[str, Any]) -> RosterReport:
+    """Start-up: config.yml technicians, then the demo roster when ``roster.demo`` is on (else its
+    technicians are deactivated). Raises :class:`TechnicianConfigError` or
+    :class:`bot.roster.demo.DemoRosterError` naming what to fix."""
+    from bot.roster.demo import demo_specs
+
+    report = sync_from_config(session, config)
+    configured = {str(t.get("code")) for t in config.get("technicians") or [] if isinstance(t, dict)}
+    # A code in config.yml is config's, even if the demo file has it too: else the two would take it
+    # from each other at every start-up.
+    specs = [spec for spec in demo_specs(config) if spec.code not in configured]
+    demo = apply_specs(session, specs, owned={"demo"}, actor="demo")
+    return RosterReport(config=report, demo=demo)

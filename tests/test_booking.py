@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-import bot.booking.search as search
+import bot.booking.travel as travel
 import regions
 from bot.booking import book, cancel, eligible_technicians, find_slots, offer_from_ref, reschedule
 from bot.booking.calendar import day_windows, is_working_day
@@ -50,7 +50,7 @@ DISTANCES = {("410822", "410825"): 25.0, ("410105", "410825"): 80.0, ("441900", 
 @pytest.fixture
 def fake_distances(monkeypatch):
     """Known distances so ordering is tested independently of the gazetteer's coordinates."""
-    monkeypatch.setattr(search, "distance_km", lambda a, b: DISTANCES.get((a, b)))
+    monkeypatch.setattr(travel, "distance_km", lambda a, b: DISTANCES.get((a, b)))
 
 
 @pytest.fixture

@@ -25,8 +25,13 @@ _warned_years: set[int] = set()
 FIXED_DATE_HOLIDAYS = frozenset({(1, 1), (5, 1), (10, 1), (10, 2), (10, 3)})
 
 
+@lru_cache(maxsize=4096)
 def _official(day: date) -> tuple[bool, bool]:
-    """(is_workday, is_public_holiday) from the official calendar, or the fallback outside its table."""
+    """(is_workday, is_public_holiday) from the official calendar, or the fallback outside its table.
+
+    Cached: every slot search asks for each technician and day, and the package's lookups cost tens of
+    microseconds each; the calendar of a given date never changes within a process.
+    """
     try:
         workday = chinese_calendar.is_workday(day)
         on_holiday, name = chinese_calendar.get_holiday_detail(day)

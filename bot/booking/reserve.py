@@ -9,6 +9,12 @@ How capacity holds under any concurrency, on both backends:
    concurrent writer commits; SQLite runs one writer at a time (``BEGIN IMMEDIATE``);
 3. a CHECK constraint (``booked <= capacity``) is the last guard.
 
+Travel buffers hold the same way: before taking a seat, the booking locks the technician's row
+(``SELECT … FOR UPDATE`` on PostgreSQL; SQLite has one writer at a time) and checks that his day still
+works as a route with the new visit (:mod:`bot.booking.itinerary`), so two bookings of one technician
+far apart in adjacent windows can never both succeed. Urgent visits (``offer.urgent``) are re-checked
+the same way: still free, and leaving now he still arrives by the promised time.
+
 All functions work inside the caller's transaction and leave committing to the caller.
 """
 
@@ -23,16 +29,19 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.booking.calendar import windows_on
+from bot.booking.itinerary import Visit, booked_visits, fits
 from bot.booking.offers import SlotOffer
-from bot.booking.settings import settings
+from bot.booking.search import eligible_technicians
+from bot.booking.settings import BookingSettings, settings
+from bot.booking.travel import visit_gap
+from bot.booking.urgent import check_urgent
 from bot.store.models import AuditLog, Booking, Slot, Technician, Ticket
 from bot.store.types import utcnow
 
 log = logging.getLogger(__name__)
 
 
-def _valid_window(tech: Technician, offer: SlotOffer, config: dict[str, Any] | None) -> bool:
-    cfg = settings(config)
+def _valid_window(tech: Technician, offer: SlotOffer, cfg: BookingSettings) -> bool:
     local_start = offer.start.astimezone(cfg.tz)
     return any(
         start == offer.start and end == offer.end
@@ -40,14 +49,46 @@ def _valid_window(tech: Technician, offer: SlotOffer, config: dict[str, Any] | N
     )
 
 
-def _slot_id(session: Session, tech: Technician, start: datetime, end: datetime) -> int:
+def _lock_technician(session: Session, tech: Technician) -> None:
+    """Hold ``tech``'s row until the transaction ends, so bookings of one technician take turns.
+
+    SQLite needs nothing: write transactions start with ``BEGIN IMMEDIATE`` and run one at a time.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(Technician.id).where(Technician.id == tech.id).with_for_update())
+
+
+def _route_fits(session: Session, tech: Technician, offer: SlotOffer, ticket: Ticket, cfg: BookingSettings) -> bool:
+    """Does ``tech``'s day still work as a route with this window at the ticket's county?"""
+    day = offer.start.astimezone(cfg.tz).date()
+    booked = booked_visits(session, [tech.id], day, day, cfg.tz, ignore_ticket=ticket.id)
+    route = booked.on(tech.id, day)
+    return not route or fits([*route, Visit(offer.start, offer.end, ticket.adcode)], visit_gap(cfg),
+                             cfg.visit_minutes)
+
+
+def _covers(session: Session, tech: Technician, ticket: Ticket) -> bool:
+    """Is ``tech`` one who may come to this ticket (place, brand, product)? Urgent refs are re-checked."""
+    if ticket.adcode is None:
+        return False
+    eligible = eligible_technicians(session, brand=ticket.brand, product=ticket.product, adcode=ticket.adcode,
+                                    town=ticket.town)
+    return any(t.id == tech.id for t in eligible)
+
+
+def _slot_id(session: Session, tech: Technician, offer: SlotOffer) -> int | None:
+    """The slot row of ``offer`` (created on first booking); None if its start holds another kind of visit."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(
         insert(Slot)
-        .values(technician_id=tech.id, start=start, end=end, capacity=tech.slot_capacity, booked=0)
+        .values(technician_id=tech.id, start=offer.start, end=offer.end, capacity=tech.slot_capacity, booked=0,
+                kind=offer.kind)
         .on_conflict_do_nothing(index_elements=["technician_id", "start"])
     )
-    return session.scalars(select(Slot.id).where(Slot.technician_id == tech.id, Slot.start == start)).one()
+    slot_id, kind, end = session.execute(
+        select(Slot.id, Slot.kind, Slot.end).where(Slot.technician_id == tech.id, Slot.start == offer.start)
+    ).one()
+    return slot_id if kind == offer.kind and end == offer.end else None
 
 
 def _take_seat(session: Session, slot_id: int) -> bool:
@@ -75,10 +116,20 @@ def _reserve(
     tech = session.get(Technician, offer.technician_id)
     if tech is None or not tech.active:
         return None
-    if offer.start <= (now or utcnow()) or not _valid_window(tech, offer, config):
+    cfg = settings(config)
+    now = now or utcnow()
+    if not offer.urgent and (offer.start <= now or not _valid_window(tech, offer, cfg)):
         return None
-    slot_id = _slot_id(session, tech, offer.start, offer.end)
-    if not _take_seat(session, slot_id):
+    _lock_technician(session, tech)
+    if offer.urgent:
+        if not _covers(session, tech, ticket) or not check_urgent(
+            session, tech, offer, adcode=ticket.adcode, now=now, cfg=cfg, ignore_ticket=ticket.id
+        ):
+            return None
+    elif not _route_fits(session, tech, offer, ticket, cfg):
+        return None
+    slot_id = _slot_id(session, tech, offer)
+    if slot_id is None or not _take_seat(session, slot_id):
         return None
     booking = Booking(
         ticket=ticket,
@@ -99,9 +150,12 @@ def book(
     config: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> Booking | None:
-    """Book ``offer`` for ``ticket``; None when the window is full, already started, or no longer exists.
+    """Book ``offer`` for ``ticket``; None when the window is full, already started, no longer exists,
+    or would leave the technician no time to travel between his visits.
 
-    ``now`` (default: the clock) decides what "already started" means, for tests and replays.
+    An urgent offer is booked when, leaving at ``now``, the technician is still free and still arrives
+    by the promised time (see :mod:`bot.booking.urgent`). ``now`` (default: the clock) decides what
+    "already started" means, for tests and replays.
 
     On success the ticket becomes ``booked``. Booking the window a ticket already holds returns that
     booking again (a repeated button press); a ticket holding another window must be rescheduled.

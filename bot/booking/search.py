@@ -4,6 +4,10 @@ Ordering, documented because the dialogs promise it to customers: **earliest fir
 The result has one offer per distinct start time (the customer chooses a time, not a person): for each
 time, the nearest free technician who covers the place and services the brand and product; equal
 distances fall back to the technician id so results are stable.
+
+"Free" means the window is not full *and* the technician's day still works as a route with this visit
+added (travel buffers, see :mod:`bot.booking.itinerary`): a window right after a visit 200 km away is
+not offered.
 """
 
 from __future__ import annotations
@@ -13,13 +17,15 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, bindparam, or_, select
+from sqlalchemy.orm import Session, defer
 
 from bot.booking.calendar import windows_on
+from bot.booking.itinerary import Visit, booked_visits, fits, whereabouts
 from bot.booking.offers import SlotOffer, parse_ref
 from bot.booking.settings import BookingSettings, settings
-from bot.store.models import Slot, Technician, TechnicianCoverage
+from bot.booking.travel import home_of, km_from, visit_gap
+from bot.store.models import Technician, TechnicianCoverage
 from nlu.types import When
 
 log = logging.getLogger(__name__)
@@ -30,18 +36,20 @@ def coverage_codes(adcode: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys((adcode, adcode[:4] + "00", adcode[:2] + "0000")))
 
 
-@lru_cache(maxsize=65536)
-def distance_km(a: str, b: str) -> float | None:
-    """Distance between two divisions (by adcode) in km, or None when either has no coordinates."""
-    if a == b:
-        return 0.0
-    import regions
-
-    try:
-        value = regions.distance_km(a, b)
-    except (KeyError, ValueError, LookupError):
-        return None
-    return None if value is None else round(float(value), 1)
+@lru_cache(maxsize=1)
+def _eligible_statement() -> Select[tuple[Technician]]:
+    """Built once: constructing the expression costs more than running it on a warm connection."""
+    covering = select(TechnicianCoverage.technician_id).where(
+        TechnicianCoverage.adcode.in_(bindparam("codes", expanding=True)),
+        # A town parameter of None matches no town row (NULL = NULL is not true): whole areas only.
+        or_(TechnicianCoverage.town.is_(None), TechnicianCoverage.town == bindparam("town")),
+    )
+    return (
+        select(Technician)
+        .options(defer(Technician.phone))  # personal data, and a decryption per row: not needed here
+        .where(Technician.active.is_(True), Technician.id.in_(covering))
+        .order_by(Technician.id)
+    )
 
 
 def eligible_technicians(
@@ -52,36 +60,12 @@ def eligible_technicians(
     A coverage row with a town covers only that town; with ``town=None`` only whole-area rows match.
     A technician with an empty ``brands`` list services every brand of his products.
     """
-    town_match = TechnicianCoverage.town.is_(None)
-    if town:
-        town_match = or_(town_match, TechnicianCoverage.town == town)
-    covering = select(TechnicianCoverage.technician_id).where(
-        TechnicianCoverage.adcode.in_(coverage_codes(adcode)), town_match
-    )
-    rows = session.scalars(
-        select(Technician)
-        .where(Technician.active.is_(True), Technician.id.in_(covering))
-        .order_by(Technician.id)
-    )
+    rows = session.scalars(_eligible_statement(), {"codes": coverage_codes(adcode), "town": town})
     return [
         t
         for t in rows
         if (product is None or product in t.products) and (brand is None or not t.brands or brand in t.brands)
     ]
-
-
-def _full_slots(
-    session: Session, technician_ids: list[int], start: datetime, end: datetime
-) -> set[tuple[int, datetime]]:
-    rows = session.execute(
-        select(Slot.technician_id, Slot.start).where(
-            Slot.technician_id.in_(technician_ids),
-            Slot.start >= start,
-            Slot.start < end,
-            Slot.booked >= Slot.capacity,
-        )
-    )
-    return {(tech_id, slot_start) for tech_id, slot_start in rows}
 
 
 def _search_range(after: datetime, prefer: When | None, cfg: BookingSettings) -> tuple[datetime, datetime]:
@@ -132,25 +116,29 @@ def find_slots(
     lead = timedelta(minutes=cfg.min_lead_minutes)
     candidates = []
     for tech in technicians:
-        km = distance_km(tech.base_adcode, adcode)
+        km = km_from(home_of(tech), adcode)
         eta = cfg.eta_minutes(km)
         earliest = max(range_start, after + max(lead, timedelta(minutes=eta or 0)))
         candidates.append((tech, km, eta, earliest, cfg.hours_for(tech.hours)))
-    full = _full_slots(session, [t.id for t in technicians], range_start, range_end)
-
-    offers: list[SlotOffer] = []
     day: date = range_start.astimezone(cfg.tz).date()
     last_day = range_end.astimezone(cfg.tz).date()
+    booked = booked_visits(session, [t.id for t in technicians], day, last_day, cfg.tz)
+    gap = visit_gap(cfg)
+
+    offers: list[SlotOffer] = []
     while day <= last_day and len(offers) < count:
         by_start: dict[datetime, tuple[float, int, SlotOffer]] = {}
         for tech, km, eta, earliest, hours in candidates:
+            route = booked.on(tech.id, day)
             for start, end in windows_on(day, hours, cfg):
-                if start < earliest or start >= range_end or (tech.id, start) in full:
+                if start < earliest or start >= range_end or (tech.id, start) in booked.full:
                     continue
                 rank = (km if km is not None else float("inf"), tech.id)
-                if start not in by_start or rank < by_start[start][:2]:
-                    offer = SlotOffer(tech.id, tech.name, start, end, km, eta)
-                    by_start[start] = (*rank, offer)
+                if start in by_start and rank >= by_start[start][:2]:
+                    continue
+                if route and not fits([*route, Visit(start, end, adcode)], gap, cfg.visit_minutes):
+                    continue
+                by_start[start] = (*rank, SlotOffer(tech.id, tech.name, start, end, km, eta))
         for start in sorted(by_start):
             offers.append(by_start[start][2])
             if len(offers) == count:
@@ -162,23 +150,32 @@ def find_slots(
 def offer_from_ref(
     session: Session, ref: str, *, adcode: str | None = None, config: dict[str, Any] | None = None
 ) -> SlotOffer | None:
-    """Rebuild the offer behind ``ref`` (see :attr:`SlotOffer.ref`); None if no such window exists.
+    """Rebuild the offer behind ``ref`` (see :mod:`bot.booking.offers`); None if no such visit can exist.
 
-    Checks that the technician exists and that the start is one of his visit windows; whether the
-    window is still free is decided by :func:`bot.booking.book`. ``adcode`` (the customer's county)
-    fills in distance and ETA.
+    A window ref must name one of the technician's visit windows; an urgent ref a departure on one of
+    his working days. Whether the visit is still free is decided by :func:`bot.booking.book`, which
+    checks again under a lock. ``adcode`` (the customer's county) fills in distance and ETA.
     """
     try:
-        tech_id, start = parse_ref(ref)
+        parsed = parse_ref(ref)
     except ValueError:
         return None
-    tech = session.get(Technician, tech_id)
+    tech = session.get(Technician, parsed.technician_id)
     if tech is None:
         return None
     cfg = settings(config)
-    local = start.astimezone(cfg.tz)
-    for win_start, win_end in windows_on(local.date(), cfg.hours_for(tech.hours), cfg):
+    local = parsed.start.astimezone(cfg.tz)
+    windows = windows_on(local.date(), cfg.hours_for(tech.hours), cfg)
+    if parsed.arrive_by is not None:
+        if not windows:  # not one of his working days
+            return None
+        # As when it was offered: from where he is at departure (his last finished visit, or home).
+        origin = whereabouts(session, tech, local, cfg.tz, cfg.visit_minutes)
+        km = km_from(origin, adcode) if adcode else None
+        return SlotOffer(tech.id, tech.name, local, parsed.arrive_by.astimezone(cfg.tz), km, cfg.eta_minutes(km),
+                         kind="urgent")
+    km = km_from(home_of(tech), adcode) if adcode else None
+    for win_start, win_end in windows:
         if win_start == local:
-            km = distance_km(tech.base_adcode, adcode) if adcode else None
             return SlotOffer(tech.id, tech.name, win_start, win_end, km, cfg.eta_minutes(km))
     return None

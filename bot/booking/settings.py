@@ -1,11 +1,13 @@
-"""Booking settings read from config.yml: working hours, holidays and the ETA model.
+"""Booking settings read from config.yml: working hours, holidays and the travel-time model.
 
 See the ``hours``, ``holidays`` and ``booking`` sections of config.yml for the meaning of each key.
-A technician's own ``hours`` mapping overrides the global one key by key.
+A technician's own ``hours`` mapping overrides the global one key by key. A malformed value fails when
+the settings are parsed, naming the key (``config booking.road_speed_kmh: expected a number > 0``).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, time
 from functools import lru_cache
@@ -46,6 +48,9 @@ class BookingSettings:
     road_factor: float
     eta_buffer_minutes: int
     offers: int
+    travel_floor_minutes: int = 10
+    visit_minutes: int = 60
+    urgent_slack_minutes: int = 5
 
     def hours_for(self, override: dict[str, Any] | None) -> Hours:
         """The global hours with a technician's overrides applied."""
@@ -54,10 +59,16 @@ class BookingSettings:
         return _merged_hours(self.hours, tuple(sorted((k, _freeze(v)) for k, v in override.items())))
 
     def eta_minutes(self, distance_km: float | None) -> int | None:
-        """Travel estimate: straight-line distance × road factor at average road speed, plus a buffer."""
+        """Door-to-door travel estimate in minutes, None when the distance is unknown.
+
+        Straight-line distance × road factor at the average road speed, never below the floor (even
+        next door a technician has to pack up and drive), plus the buffer for parking and finding the
+        door. The customer sees it as the arrival estimate; it is also the gap kept between two visits.
+        """
         if distance_km is None:
             return None
-        return round(distance_km * self.road_factor / self.road_speed_kmh * 60) + self.eta_buffer_minutes
+        drive = round(distance_km * self.road_factor / self.road_speed_kmh * 60)
+        return max(drive, self.travel_floor_minutes) + self.eta_buffer_minutes
 
 
 def _freeze(value: Any) -> Any:
@@ -109,23 +120,49 @@ def _merged_hours(base: Hours, override: tuple[tuple[str, Any], ...]) -> Hours:
     return _parse_hours({**_hours_to_raw(base), **dict(override)})
 
 
+def _number(section: dict[str, Any], key: str, default: float, *, minimum: float, integer: bool = True,
+            exclusive: bool = False) -> Any:
+    """``booking.<key>`` as an int (or float) of at least ``minimum`` (above it when ``exclusive``).
+
+    The error names the key, so a typo in config.yml fails at start-up with the place to fix it.
+    """
+    raw = section.get(key, default)
+    kind = "an integer" if integer else "a number"
+    try:
+        if isinstance(raw, bool):
+            raise TypeError(raw)
+        value = float(raw)
+        if not math.isfinite(value) or (integer and value != int(value)):
+            raise ValueError(raw)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"config booking.{key}: expected {kind}, got {raw!r}") from exc
+    if value < minimum or (exclusive and value == minimum):
+        raise ValueError(f"config booking.{key}: expected {kind} {'>' if exclusive else '>='} {minimum}, got {raw!r}")
+    return int(value) if integer else value
+
+
 def parse_settings(config: dict[str, Any]) -> BookingSettings:
     """Build settings from a parsed config mapping (missing keys take documented defaults)."""
     hours = config.get("hours") or {}
     holidays = config.get("holidays") or {}
     booking = config.get("booking") or {}
+    if not isinstance(booking, dict):
+        raise ValueError("config booking: expected a mapping")
     return BookingSettings(
         tz=ZoneInfo(str(config.get("timezone", "Asia/Shanghai"))),
         hours=_parse_hours(hours),
         use_public_holidays=str(holidays.get("calendar", "chinese")) == "chinese",
         closed_dates=frozenset(date.fromisoformat(str(d)) for d in holidays.get("closed", []) or []),
-        horizon_days=int(booking.get("horizon_days", 14)),
-        min_lead_minutes=int(booking.get("min_lead_minutes", 60)),
-        slot_capacity=int(booking.get("slot_capacity", 1)),
-        road_speed_kmh=float(booking.get("road_speed_kmh", 40)),
-        road_factor=float(booking.get("road_factor", 1.3)),
-        eta_buffer_minutes=int(booking.get("eta_buffer_minutes", 15)),
-        offers=int(booking.get("offers", 3)),
+        horizon_days=_number(booking, "horizon_days", 14, minimum=1),
+        min_lead_minutes=_number(booking, "min_lead_minutes", 60, minimum=0),
+        slot_capacity=_number(booking, "slot_capacity", 1, minimum=1),
+        road_speed_kmh=_number(booking, "road_speed_kmh", 40, minimum=0, integer=False, exclusive=True),
+        road_factor=_number(booking, "road_factor", 1.3, minimum=1, integer=False),
+        eta_buffer_minutes=_number(booking, "eta_buffer_minutes", 15, minimum=0),
+        offers=_number(booking, "offers", 3, minimum=1),
+        travel_floor_minutes=_number(booking, "travel_floor_minutes", 10, minimum=0),
+        visit_minutes=_number(booking, "visit_minutes", 60, minimum=1),
+        urgent_slack_minutes=_number(booking, "urgent_slack_minutes", 5, minimum=0),
     )
 
 

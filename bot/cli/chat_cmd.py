@@ -1,4 +1,4 @@
-"""``repairbot chat``: talk to the bot in a terminal, or script it with JSON lines (``--json``)."""
+"""``repairbot chat``: talk to the bot in a terminal, or script it with JSON lines (``--json``); ``--now`` fixes the clock."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import getpass
 import logging
 import sys
+from datetime import datetime
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -16,7 +17,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true",
                         help="print one JSON object per input line, shaped like POST /api/chat's answer")
     parser.add_argument("--url", help="database URL (default: DATABASE_URL or the SQLite file under ./data)")
+    parser.add_argument("--now", metavar="ISO8601", type=_iso,
+                        help="fix the clock for this conversation, e.g. 2026-11-24T14:00:00+08:00 "
+                             "(without an offset: config.yml's timezone)")
     parser.set_defaults(func=_chat)
+
+
+def _iso(value: str) -> datetime:
+    """An ISO 8601 date-time for ``--now``; argparse turns the error into a usage message."""
+    try:
+        return datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 date-time: {value!r}") from exc
 
 
 def _default_user() -> str:
@@ -41,7 +53,13 @@ def _chat(args: argparse.Namespace) -> int:
         sys.stdin.reconfigure(encoding="utf-8", errors="replace")
     db = open_database(args.url)
     try:
-        chat = TerminalChat(Engine(db), args.user or _default_user())
+        engine = Engine(db)
+        if args.now is not None:
+            # Every turn of this conversation sees the same moment: offers, bookings and "today"
+            # are then reproducible (tests, demos of an urgent call at 14:00 or at 23:00).
+            now = args.now if args.now.tzinfo else args.now.replace(tzinfo=engine.tz)
+            engine.clock = lambda: now
+        chat = TerminalChat(engine, args.user or _default_user())
         if args.json:
             return run_json(chat, sys.stdin, sys.stdout)
         return run_interactive(chat, sys.stdin, sys.stdout, say("greet"), prompt=sys.stdin.isatty())

@@ -1,4 +1,4 @@
-"""``repairbot db upgrade`` (migrate and load technicians from config) and ``repairbot db info``."""
+"""``repairbot db upgrade`` (migrate, load technicians from config and the demo roster) and ``db info``."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``db`` command group."""
     parser = subparsers.add_parser("db", help="database: migrate, load technicians, show status")
     sub = parser.add_subparsers(dest="db_command", metavar="ACTION", required=True)
-    up = sub.add_parser("upgrade", help="apply migrations and sync technicians from config (idempotent)")
+    up = sub.add_parser("upgrade", help="apply migrations, sync technicians from config and the demo roster")
     up.add_argument("--url", help="database URL (default: DATABASE_URL or the SQLite file under ./data)")
     up.set_defaults(func=_upgrade)
     info = sub.add_parser("info", help="URL (password hidden), migration revision and row counts")
@@ -25,22 +25,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _upgrade(args: argparse.Namespace) -> int:
-    from bot.technicians import TechnicianConfigError, sync_from_config
+    from bot.roster.demo import DemoRosterError
+    from bot.technicians import TechnicianConfigError, sync_roster
 
     db = Database(args.url or default_url())
     try:
         db.upgrade()
         try:
             with db.session() as session:
-                report = sync_from_config(session, load_config())
+                report = sync_roster(session, load_config())
         except TechnicianConfigError as exc:
             print(f"{config_path()}: {exc}", file=sys.stderr)
             return 1
+        except DemoRosterError as exc:
+            print(str(exc), file=sys.stderr)
+            return 1
         print(f"database {safe_url(db.url)} at revision {db.revision()}")
-        print(
-            f"technicians: {len(report.added)} added, {len(report.updated)} updated, "
-            f"{len(report.deactivated)} deactivated, {len(report.unchanged)} unchanged"
-        )
+        print(f"technicians: {report.config.summary()}")
+        print(f"demo roster: {report.demo.summary()}")
         return 0
     finally:
         db.dispose()

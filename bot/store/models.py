@@ -3,8 +3,8 @@
 Portable to SQLite and PostgreSQL: JSON columns, timezone-aware datetimes stored in UTC
 (:class:`bot.store.types.UTCDateTime`), ciphertext in ``LargeBinary`` columns
 (:class:`bot.privacy.EncryptedString`). Constraint names follow :data:`NAMING_CONVENTION`, so
-migrations can refer to them on both backends. The single Alembic migration in
-``bot/store/migrations/versions`` creates exactly this schema (a test compares the two).
+migrations can refer to them on both backends. The Alembic migrations in
+``bot/store/migrations/versions`` create exactly this schema (a test compares the two).
 
 Personal data: ``Customer.phone/name/address``, ``Technician.phone``, ``Message.text``,
 ``Conversation.state``, ``Message.buttons``, ``OutboxMessage.payload``, ``Ticket.visit_notes`` and
@@ -46,6 +46,10 @@ BOOKING_STATUSES = ("confirmed", "cancelled", "rescheduled", "done")
 OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "cancelled", "dropped")
 DIRECTIONS = ("in", "out")
 AUTHORS = ("customer", "bot", "operator")
+# Where a technician row comes from: config.yml, the generated demo roster, or `technicians import`.
+TECHNICIAN_SOURCES = ("config", "demo", "import")
+# A slot is a visit window, or an urgent same-day visit (start = departure, end = latest arrival).
+SLOT_KINDS = ("window", "urgent")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -216,10 +220,12 @@ class Ticket(Base):
 
 
 class Technician(Base):
-    """A field technician, loaded from config by ``bot.technicians.sync_from_config``.
+    """A field technician: from config.yml, the demo roster or a CSV import (``source``), see ``bot.roster``.
 
-    ``code`` is the stable key from config; ``products``/``brands`` are JSON lists; ``hours`` overrides
-    the global working hours (see config.yml). Technicians removed from config become inactive.
+    ``code`` is the stable key; ``products``/``brands`` are JSON lists; ``hours`` overrides the global
+    working hours (see config.yml). ``home_lat``/``home_lon`` place his home more precisely than
+    ``base_adcode`` (the county he lives in) when known. Technicians removed from their source become
+    inactive, never deleted: bookings refer to them.
     """
 
     __tablename__ = "technician"
@@ -235,6 +241,12 @@ class Technician(Base):
     slot_capacity: Mapped[int] = mapped_column(default=1, server_default=text("1"))
     active: Mapped[bool] = mapped_column(default=True, server_default=true())
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    home_lat: Mapped[float | None] = mapped_column(Float())
+    home_lon: Mapped[float | None] = mapped_column(Float())
+    source: Mapped[str] = mapped_column(
+        String(16), CheckConstraint(_in("source", TECHNICIAN_SOURCES), name="source"), default="config",
+        server_default="config",
+    )
 
     coverage: Mapped[list[TechnicianCoverage]] = relationship(
         back_populates="technician", cascade="all, delete-orphan"
@@ -263,7 +275,8 @@ class Slot(Base):
     """A bookable visit window of one technician; rows are created on first booking.
 
     ``booked`` never exceeds ``capacity``: bookings increment it with a conditional UPDATE and the
-    CHECK constraint is the last guard.
+    CHECK constraint is the last guard. ``kind`` is ``window`` (a visit window of his working day) or
+    ``urgent`` (a same-day visit: he leaves at ``start`` and arrives by ``end``).
     """
 
     __tablename__ = "slot"
@@ -278,6 +291,9 @@ class Slot(Base):
     end: Mapped[datetime]
     capacity: Mapped[int] = mapped_column(default=1)
     booked: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    kind: Mapped[str] = mapped_column(
+        String(8), CheckConstraint(_in("kind", SLOT_KINDS), name="kind"), default="window", server_default="window"
+    )
 
     technician: Mapped[Technician] = relationship()
 
