@@ -7,6 +7,7 @@ that replaces a booking turn whose window filled up meanwhile.
 """
 
 from dialogs.effects import (
+    AlertOperators,
     BookSlot,
     CancelBooking,
     DetachTicket,
@@ -23,7 +24,7 @@ from dialogs.state import ConversationState
 from dialogs.turn import Step
 
 __all__ = [
-    "BookSlot", "CancelBooking", "Catalog", "ConversationState", "CoverageView", "DetachTicket", "Effect",
+    "AlertOperators", "BookSlot", "CancelBooking", "Catalog", "ConversationState", "CoverageView", "DetachTicket", "Effect",
     "EraseCustomer", "Escalate", "Offer", "PriceQuote", "Progress", "Reschedule", "SaveTicket",
     "ScheduleFollowUps", "Services", "Step", "slot_taken", "step",
 ]
