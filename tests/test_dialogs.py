@@ -92,8 +92,9 @@ def P(text: str, intent: str = "report_fault", **facts) -> Parse:  # noqa: N802 
     return Parse(text=text, intent=intent, **facts)
 
 
-ALL_IN_ONE = P("我在焦作温县，丹斯提尼保险柜密码忘了，电话13812345678", brand="丹斯提尼", brand_supported=True,
-               product="safe", fault="forgot_password", place=WEN, phone="13812345678")
+ALL_IN_ONE = P("我在焦作温县建设路12号4栋201，丹斯提尼保险柜密码忘了，电话13812345678", brand="丹斯提尼",
+               brand_supported=True, product="safe", fault="forgot_password", place=WEN, phone="13812345678",
+               address="建设路12号4栋201")
 
 
 class Chat:
@@ -167,9 +168,13 @@ def test_piecemeal_asks_one_missing_thing_at_a_time_with_buttons() -> None:
     assert chat.state.fault == "forgot_password"
     assert "哪个区县" in texts(step) and chat.state.expecting == "place"
     step = chat.send(P("温县", place=WEN))
+    assert "详细地址" in texts(step) and chat.state.expecting == "address" and not buttons(step)
+    step = chat.send(P("建设路12号4栋201", "out_of_scope"))
     assert "手机号" in texts(step) and chat.state.expecting == "phone"
+    assert chat.state.address == "建设路12号4栋201"
     step = chat.send(P("13812345678", phone="13812345678"))
     assert "已为您登记" in texts(step) and len(buttons(step)) == 4
+    assert "温县建设路12号***" in texts(step) and "4栋201" not in texts(step)
 
 
 def test_ambiguous_district_offers_choice_buttons_and_ordinal_answer_picks_one() -> None:
@@ -182,7 +187,7 @@ def test_ambiguous_district_offers_choice_buttons_and_ordinal_answer_picks_one()
     chat.services.covered.add("320106")
     step = chat.send(P("第二个", "out_of_scope"))
     assert chat.state.place["adcode"] == "320106"
-    assert "手机号" in texts(step)
+    assert "详细地址" in texts(step)
 
 
 def test_town_needed_asks_town_with_buttons_and_accepts_name_without_suffix() -> None:
@@ -193,7 +198,7 @@ def test_town_needed_asks_town_with_buttons_and_accepts_name_without_suffix() ->
     assert chat.state.expecting == "town"
     step = chat.send(P("虎门", "out_of_scope"))
     assert chat.state.place["town"] == "虎门镇"
-    assert "手机号" in texts(step)
+    assert "详细地址" in texts(step)
 
 
 def test_out_of_area_says_so_offers_human_never_books_and_insisting_escalates() -> None:
