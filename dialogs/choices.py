@@ -52,6 +52,9 @@ _RELATIVE_DAYS = {"今天": 0, "今日": 0, "明天": 1, "明日": 1, "后天": 
 _PARTS = {"早上": (0, 10), "早晨": (0, 10), "上午": (0, 12), "中午": (11, 14), "下午": (12, 18),
           "傍晚": (17, 19), "晚上": (18, 24), "夜里": (18, 24)}
 _PM_PARTS = ("下午", "傍晚", "晚上", "夜里")
+# "Whichever comes first": the earliest window ("随便" to a list of windows means any will do).
+_EARLIEST = ("最早", "最快", "最近", "越快越好", "越早越好", "最先", "随便", "都行", "都可以", "哪个都行", "earliest",
+             "soonest")
 # Filler around a named pick: "就南京那个吧" → 南京.
 _FILLER_HEAD = re.compile(r"^(?:那|那就|就|我|我就|是|在|我在|我要|我选|要|选|选择)+")
 _FILLER_TAIL = re.compile(r"(?:的|那个|这个|那一个|这一个|那边|这边|吧|啊|呀|哦|呢|嘛|了|就行|就好|可以)+$")
@@ -187,14 +190,13 @@ def _by_time(windows: list[dict[str, Any]], text: str, said: str, now: datetime)
     """"最早的那个", "周五上午那个", "就 8 点那个", "王师傅那个": the windows fitting every clue given."""
     if "不" in said or "没" in said:
         return None  # "周五上午不行", "最早的不方便": a refusal, not a pick
-    if any(w in said for w in ("最早", "最快", "最近", "越快越好", "越早越好", "最先", "earliest", "soonest")):
-        return _choice(min(windows, key=_start))  # ties keep the shown order: nearest technician first
-    if any(w in said for w in ("最晚", "最迟", "latest")):
-        return _choice(max(windows, key=_start))
     tests = _clues(windows, text, said, now)
-    if not tests:
-        return None
-    return _one_or_ask([c for c in windows if all(test(c) for test in tests)])
+    fitting = [c for c in windows if all(test(c) for test in tests)]
+    if fitting and any(w in said for w in _EARLIEST):
+        return _choice(min(fitting, key=_start))  # ties keep the shown order: nearest technician first
+    if fitting and any(w in said for w in ("最晚", "最迟", "latest")):
+        return _choice(max(fitting, key=_start))
+    return _one_or_ask(fitting) if tests else None
 
 
 def _clues(windows: list[dict[str, Any]], text: str, said: str, now: datetime) -> list[Any]:
