@@ -25,6 +25,9 @@ _CORRECTION = re.compile(r"(?:详细|具体)?地址(?:也)?(?:写错了|错了|�
 _HEAD_NUMBER = re.compile(r"^.*?(?:路|街|道|巷|弄|胡同|大道|里|村|组|屯)\s*[0-9０-９一二三四五六七八九十百零-]+\s*(?:号院|号|弄)")
 _HEAD_PLACE = re.compile(r"^.*?(?:小区|花园|家园|公寓|大厦|广场|苑|庭|府|社区|新村|村|中心)")
 _DIGITS = re.compile(r"\d+")
+# "12 Jianshe Road": English addresses put the unit first, so the street is searched, not anchored.
+_ENGLISH_STREET = re.compile(r"\d+[A-Za-z]?\s+(?:[A-Za-z]+\s+){0,3}?(?:Road|Rd|Street|St|Avenue|Ave|Lane|Ln|Boulevard|"
+                             r"Blvd|Way|Drive|Dr)\b\.?", re.IGNORECASE)
 # Something only an address has: a number, or a word for a street, compound, building or village.
 _HAS_DETAIL = re.compile(r"\d|[０-９]|[路街道巷弄号栋幢楼室村组屯庄寨苑园院坊湾桥]|小区|大厦|公寓|花园|广场|社区|"
                          r"单元|宿舍|家属|中心|市场|公司|大楼|商场|酒店|学校|医院|(?i:road|street|avenue|lane|"
@@ -115,8 +118,8 @@ def is_refusal(text: str) -> bool:
 def mask(address: str | None) -> str:
     """What the customer sees: the street and number ("中州中路218号***"), the rest hidden.
 
-    Without a street number, the 小区/building name is kept; without either, every number after the
-    first is hidden ("12 Jianshe Road, Room ***").
+    Without a street number, the 小区/building name is kept ("阳光花园***"); in English the street
+    ("12 Jianshe Road ***"); otherwise every number after the first is hidden.
     """
     if not address:
         return ""
@@ -125,6 +128,10 @@ def mask(address: str | None) -> str:
     if head:
         rest = text[head.end():].strip(" ,，")
         return head.group(0) + ("***" if rest else "")
+    street = _ENGLISH_STREET.search(text)
+    if street:
+        rest = (text[: street.start()] + text[street.end():]).strip(" ,，")
+        return street.group(0) + (" ***" if rest else "")
     first = _DIGITS.search(text)
     if not first:
         return text[: max(2, len(text) // 2)] + "***"
