@@ -164,6 +164,7 @@ class EffectApplier:
         if ticket.status not in _FINAL:
             ticket.status = "cancelled"
             ticket.closed_at = self.now
+        if ticket.status == "cancelled":
             ticket.close_reason = effect.reason
 
     def _ScheduleFollowUps(self, effect: ScheduleFollowUps) -> None:  # noqa: N802

@@ -470,8 +470,10 @@ def _finish(turn: Turn) -> Step:
     asked_again = s.expecting is not None and s.expecting == before.expecting and (turn.reasked or turn.misunderstood)
     s.unanswered = before.unanswered + 1 if asked_again else 0
     if max(s.misunderstood, s.unanswered) >= MISUNDERSTOOD_LIMIT and s.stage != ESCALATED:
-        # The same question would be shown a third time: a person takes over, and we say why.
-        escalate(turn, "misunderstood", replace=True, text=_why_handoff(before.expecting))
+        # The same question would be shown a third time, or two messages in a row made no sense:
+        # a person takes over, and the customer hears why.
+        asked_twice = before.expecting if s.unanswered >= MISUNDERSTOOD_LIMIT else None
+        escalate(turn, "misunderstood", replace=True, text=_why_handoff(asked_twice))
     turn.flush_lead()
     effects = list(turn.effects)
     save = _autosave(turn)
