@@ -18,6 +18,7 @@ from nlu.types import Parse
 _NOT_AN_ANSWER = ("ask_human", "complaint", "cancel", "ask_price", "thanks", "goodbye", "greet")
 _FILLER = re.compile(r"^(?:(?:我的|我家|家里|家|我|我们|那|就|嗯|好的|好)?(?:详细|具体)?(?:地址|住址|门牌|位置)?"
                      r"(?:是|在|为|改成|改为|应该是|换成)?[:：,，\s]*)+")
+_CLAUSES = re.compile(r"[，,；;。!！?？]\s*")
 _TRAILING = re.compile(r"[\s。.!！~～,，;；]+$")
 # "地址是建设路15号", "地址改成…", "地址写错了，是…": a correction typed later in the chat.
 _CORRECTION = re.compile(r"(?:详细|具体)?地址(?:也)?(?:写错了|错了|不对)?[，,\s]*(?:是|改成|改为|应该是|换成|改到|为|[:：])\s*(.+)")
@@ -48,11 +49,21 @@ def take_reply(parse: Parse) -> str | None:
     if parse.phone:
         text = re.sub(r"[+\d\s-]{7,}", " ", text)
         text = re.sub(r"(?:电话|手机|手机号|联系方式)(?:是|为|[:：])?", "", text)
-    text = _clean(text)
+    text = _clean(_address_parts(text))
     said = squash(text)
     if any(squash(w) in said for w in texts()["commands"]["dont_know"]):
         return None
     return text if _looks_like_words(text) and _HAS_DETAIL.search(text) else None
+
+
+def _address_parts(text: str) -> str:
+    """Drop clauses that are not address ("建设路12号，明天下午来" → 建设路12号)."""
+    parts = [p for p in _CLAUSES.split(text) if p.strip()]
+    kept = [p for p in parts if _HAS_DETAIL.search(p)]
+    if not kept:
+        return text
+    separator = ", " if re.search(r"[A-Za-z]", text) and not re.search(r"[\u4e00-\u9fff]", text) else "，"
+    return separator.join(p.strip() for p in kept)
 
 
 def correction_in(parse: Parse) -> str | None:

@@ -77,11 +77,11 @@ def pick(state: ConversationState, parse: Parse, now: datetime) -> Choice | Ambi
     if exact is not None or not state.choices:
         return exact
     said = squash(parse.text)
-    if not said or parse.intent in _OTHER_BUSINESS or _brings_new_facts(state, parse):
-        return None
-    answer = _yes_no(state, said)
+    answer = _yes_no(state, said)  # "确定取消" answers "取消吗？", though it reads as a cancel request
     if answer is not None:
         return answer
+    if not said or parse.intent in _OTHER_BUSINESS or _brings_new_facts(state, parse):
+        return None
     shown = state.choices
     position = _position(said, shown)
     if position is not None:

@@ -80,7 +80,7 @@ def restore(turn: Turn) -> None:
     """
     s = turn.s
     prev = s.previous or {}
-    turn.s = new = ConversationState(stage=INTAKE, turns=s.turns)
+    turn.s = new = ConversationState(stage=INTAKE, turns=s.turns, urgent=s.urgent, alerted=s.alerted)
     for key in ("brand", "brand_supported", "product", "fault", "place", "phone", "address"):
         setattr(new, key, prev.get(key))
     if new.brand and new.place and new.phone:

@@ -55,51 +55,91 @@ def slot_taken(state: ConversationState, services: Services, now: datetime) -> S
 
 # -- the turn ---------------------------------------------------------------------------------------
 def _dispatch(turn: Turn) -> None:
-    s, p = turn.s, turn.parse
-    said = squash(p.text)
+    if _command(turn):
+        return
+    _new_request_after_visit(turn)
+    urgent.note_safety_and_urgency(turn)
+    if _dont_know(turn) or _rebook(turn) or _buttons(turn) or _ending(turn) or _address(turn):
+        return
+    _intents_and_stage(turn)
+
+
+def _command(turn: Turn) -> bool:
+    said = squash(turn.parse.text)
     if _is_command(said, "erase"):
         _ask_erase(turn)
-        return
-    if _is_command(said, "restart"):
+    elif _is_command(said, "restart"):
         _restart(turn)
-        return
-    if s.stage == BOOKED and p.intent != "ask_progress" and _visit_finished(turn):
-        # The visit is done (or was cancelled by staff): a new message is a new request, and a
-        # repeat of the same fault ("又打不开了") reuses the device, place and phone.
+    else:
+        return False
+    return True
+
+
+def _new_request_after_visit(turn: Turn) -> None:
+    """The visit is done (or was cancelled by staff): a new message is a new request, and a repeat of
+    the same fault ("又打不开了") can reuse the device, place and phone."""
+    s = turn.s
+    if s.stage == BOOKED and turn.parse.intent != "ask_progress" and _visit_finished(turn):
         turn.effect(DetachTicket())
-        turn.s = s = ConversationState(turns=s.turns, previous=booking.remembered(s))
-    urgent.note_safety_and_urgency(turn)
+        turn.s = ConversationState(turns=s.turns, previous=booking.remembered(s))
+
+
+def _dont_know(turn: Turn) -> bool:
+    """"不知道" to the brand question (where to look) or to the fault question (asked once: move on)."""
+    p, said = turn.parse, squash(turn.parse.text)
     if turn.before.expecting == "brand" and _is_command(said, "dont_know") and not p.brand:
-        _pressed(turn, Choice("brand_unknown", p.text))
-        return
+        return _pressed(turn, Choice("brand_unknown", p.text))
     if turn.before.expecting == "fault" and _only_dont_know(said):
         # "不知道" alone (the NLU may read it as 忘记密码 when a fault is expected)
-        turn.lead(say("fault_skipped"))  # asked once; the technician will see on site
+        turn.lead(say("fault_skipped"))
         advance(turn)
-        return
-    if s.previous and s.stage in (NEW, CLOSED) and (ending.wants_rebook(p) or ending.repeats_fault(p, s.previous)):
-        ending.restore(turn)
-        advance(turn, changed=merge(turn) | {"place"})
-        return
-    choice = pick(s, p, turn.now)
+        return True
+    return False
+
+
+def _rebook(turn: Turn) -> bool:
+    """"重新预约" after a decline, a cancellation or a visit: the last request's facts, confirmed in one line."""
+    s, p = turn.s, turn.parse
+    if not (s.previous and s.stage in (NEW, CLOSED)):
+        return False
+    if not (ending.wants_rebook(p) or ending.repeats_fault(p, s.previous)):
+        return False
+    ending.restore(turn)
+    advance(turn, changed=merge(turn) | {"place"})
+    return True
+
+
+def _buttons(turn: Turn) -> bool:
+    """A pressed or typed pick, and the answer to an open yes/no question."""
+    s = turn.s
+    choice = pick(s, turn.parse, turn.now)
     if choice is None and turn.before.expecting == "town":
         choice = _typed_town(turn)
     if s.pending:
         if _answer_pending(turn, choice if isinstance(choice, Choice) else None):
-            return
+            return True
         s.pending = None
     if isinstance(choice, Ambiguous):
         _ask_which(turn, choice)
-        return
-    if choice and _pressed(turn, choice):
-        return
-    reason = ending.decline_reason(p.text)
-    if reason and _decline(turn, reason):
-        return
-    if turn.before.expecting == "address" and not p.address and s.stage in (NEW, INTAKE, BOOKED):
-        if _address_reply(turn):
-            return
-        p = turn.parse
+        return True
+    return bool(choice) and _pressed(turn, choice)
+
+
+def _ending(turn: Turn) -> bool:
+    reason = ending.decline_reason(turn.parse.text)
+    return bool(reason) and _decline(turn, reason)
+
+
+def _address(turn: Turn) -> bool:
+    """The reply to "详细地址是？" (True when the turn is answered here, e.g. a refusal)."""
+    if turn.before.expecting != "address" or turn.parse.address or turn.s.stage not in (NEW, INTAKE, BOOKED):
+        return False
+    return _address_reply(turn)
+
+
+def _intents_and_stage(turn: Turn) -> None:
+    """Intents that work anywhere, then the stage's own handling."""
+    s, p = turn.s, turn.parse
     intent = p.intent
     if intent == "ask_human":
         escalate(turn, "out_of_area" if s.stage == OUT_OF_AREA else "customer_asked")
@@ -108,8 +148,8 @@ def _dispatch(turn: Turn) -> None:
         escalate(turn, "complaint")
         return
     if s.stage == CLOSED:
-        # A finished conversation: whatever comes next starts a new intake.
-        turn.s = s = ConversationState(turns=s.turns)
+        # A finished conversation: whatever comes next starts a new intake (urgent if this message is).
+        turn.s = s = ConversationState(turns=s.turns, urgent=s.urgent, alerted=s.alerted)
     if s.stage == ESCALATED:
         merge(turn)
         turn.say(say("escalated_wait") if intent not in ("thanks", "goodbye") else say(intent))

@@ -38,6 +38,7 @@ def test_a_full_booking_with_the_address_in_the_first_message_asks_nothing_more(
     ("地址是河南省焦作市温县中州中路218号2单元301", WEN, ADDRESS),
     ("我家在阳光花园3栋201", None, "阳光花园3栋201"),
     ("黄河村5组", None, "黄河村5组"),
+    ("建设路12号4栋201，麻烦快点来", None, "建设路12号4栋201"),
 ])
 def test_asked_after_the_county_without_buttons_the_reply_is_the_address(reply: str, place: Place | None,
                                                                         stored: str) -> None:

@@ -137,3 +137,14 @@ def test_a_not_urgent_request_never_asks_for_same_day_arrivals() -> None:
     chat = urgent_chat(services)
     step = chat.send(replace(LOCKED_OUT, urgent=False))
     assert not services.urgent_calls and not buttons(step)[0].startswith("今天")
+
+
+def test_an_urgent_new_request_after_a_cancellation_is_urgent_too() -> None:
+    services = FakeServices()
+    services.urgent = [fast()]
+    chat = urgent_chat(services)
+    chat.send(replace(LOCKED_OUT, urgent=False))
+    chat.send(P("先不修了", "cancel"))
+    assert chat.state.stage == "closed"
+    step = chat.send(replace(LOCKED_OUT, text="又进不了家了，急", intent="report_fault"))
+    assert chat.state.urgent and buttons(step)[0].startswith("今天 14:35 前到达")
