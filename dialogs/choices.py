@@ -27,8 +27,6 @@ WINDOW_KINDS = ("offer", "reschedule")
 # Buttons that are not one of the listed options ("another time", "hand me to a person" …):
 # "the last one" and superlatives never land on them.
 _EXTRA_KINDS = ("other_time", "handoff", "brand_other", "brand_unknown")
-# Kinds whose labels name a thing the customer may repeat in other words ("南京那个", "保险柜吧").
-_NAMED_KINDS = ("place", "town", "product", "brand", "fault")
 # Intents that mean the customer is asking for something else, not answering the buttons.
 _OTHER_BUSINESS = ("ask_human", "complaint", "cancel", "ask_price")
 
@@ -91,7 +89,7 @@ def pick(state: ConversationState, parse: Parse, now: datetime) -> Choice | Ambi
         by_time = _by_time(windows, parse.text, said, now)
         if by_time is not None:
             return by_time
-    named = [c for c in shown if c["kind"] in _NAMED_KINDS]
+    named = [c for c in shown if c["kind"] not in (*WINDOW_KINDS, "yes", "no")]
     return _by_name(named, said) if named else None
 
 
@@ -275,7 +273,7 @@ def _clock_clue(text: str, part: str | None) -> Any:
 
 # -- named options ----------------------------------------------------------------------------------
 def _by_name(named: list[dict[str, Any]], said: str) -> Choice | Ambiguous | None:
-    """"南京那个", "江苏的", "保险柜吧", "其他": the option whose label contains what was typed."""
+    """"南京那个", "江苏的", "保险柜吧", "其他的", "换个时间": the option whose label contains what was typed."""
     core = _FILLER_TAIL.sub("", _FILLER_HEAD.sub("", said))
     if len(core) < 2:
         return None

@@ -242,3 +242,13 @@ def test_typed_picks_never_book_while_the_intake_is_unfinished() -> None:
     assert chat.state.expecting == "brand"
     step = chat.send(P("最早的那个"))
     assert not effects_of(step, BookSlot) and chat.state.stage == "intake" and chat.state.brand is None
+
+
+def test_the_other_buttons_can_be_named_too() -> None:
+    chat, _ = offered()
+    step = chat.send(P("换个时间吧", "out_of_scope"))
+    assert chat.state.expecting == "time" and "什么时间" in texts(step)
+    chat = Chat()
+    chat.send(P("保险柜坏了", product="safe"))
+    step = chat.send(P("其他的"))
+    assert "品牌名称" in texts(step)
