@@ -1,7 +1,7 @@
 """Full-turn latency: one customer message through the engine (dedupe, lock, NLU, dialog, booking,
 persistence, replies), on SQLite and PostgreSQL, with 1 and with 100 concurrent conversations.
 
-Each conversation is the same realistic eight-turn script (greeting, piecemeal intake, a button press
+Each conversation is the same realistic nine-turn script (greeting, piecemeal intake with the street address, a button press
 that books, a progress question, thanks) in its own chat, so every turn does real work. Latency is
 measured around ``Engine.respond`` — what the web API awaits — and includes any wait for the
 database's writer lock.
@@ -46,7 +46,7 @@ FAST_THINK_S = (0.5, 1.5)
 
 def _script(i: int, place: str) -> list[str | None]:
     """Messages of one conversation; None = press the first button of the last answer."""
-    return ["你好", "保险柜打不开了", "丹斯提尼", place, f"139{i:08d}", None, "师傅到哪了", "谢谢"]
+    return ["你好", "保险柜打不开了", "丹斯提尼", place, "建设路12号4栋201", f"139{i:08d}", None, "师傅到哪了", "谢谢"]
 
 
 async def _conversation(engine: Engine, chat: str, script: list[str | None], think: tuple[float, float] | None,

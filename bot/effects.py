@@ -11,12 +11,13 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.privacy import erase_customer, lookup_hash, normalise_phone
 from bot.store.models import AuditLog, Conversation, Customer, Message, OutboxMessage, SurveyAnswer, Ticket
 from dialogs import (
+    AlertOperators,
     BookSlot,
     CancelBooking,
     DetachTicket,
@@ -32,7 +33,7 @@ from dialogs import (
 
 log = logging.getLogger(__name__)
 
-_TICKET_FACTS = ("brand", "product", "fault", "adcode", "town", "covered")
+_TICKET_FACTS = ("brand", "product", "fault", "adcode", "town", "covered", "address", "urgent")
 _FINAL = ("cancelled", "closed")
 
 
@@ -73,14 +74,21 @@ class EffectApplier:
         ticket = self._current()
         for key in _TICKET_FACTS:
             if key in effect.fields:
-                setattr(ticket, key, effect.fields[key])
+                value = effect.fields[key]
+                setattr(ticket, key, bool(value) if key == "urgent" else value)
         phone = effect.fields.get("phone")
         if phone:
             self._link_customer(ticket, phone)
+        if ticket.address and ticket.customer_id is not None and "address" in effect.fields:
+            # The customer's latest address, for operators looking them up (encrypted like the ticket's).
+            customer = self.session.get(Customer, ticket.customer_id)
+            if customer is not None and customer.erased_at is None:
+                customer.address = ticket.address
         if effect.status and effect.status != ticket.status:
             ticket.status = effect.status
             if effect.status in _FINAL:
                 ticket.closed_at = self.now
+                ticket.close_reason = effect.reason
             self._audit(f"ticket.{effect.status}", ticket, {"reason": effect.reason} if effect.reason else {})
 
     def _link_customer(self, ticket: Ticket, phone: str) -> None:
@@ -114,6 +122,14 @@ class EffectApplier:
         """A ticket of this conversation by id (a survey's); None for anyone else's."""
         ticket = self.session.get(Ticket, ticket_id)
         return ticket if ticket is not None and ticket.conversation_id == self.conversation.id else None
+
+    def _AlertOperators(self, effect: AlertOperators) -> None:  # noqa: N802
+        """Flag the ticket for the operators' list; the chat stays with the bot (no status change)."""
+        ticket = self._current()
+        ticket.urgent = True  # every alert is about something that cannot wait
+        ticket.alert_reason = effect.reason
+        ticket.alerted_at = self.now
+        self._audit("ticket.alert", ticket, {"reason": effect.reason})
 
     # -- bookings ------------------------------------------------------------------------------------
     def _slot_offer(self, ref: str) -> Any:
@@ -156,6 +172,8 @@ class EffectApplier:
         if ticket.status not in _FINAL:
             ticket.status = "cancelled"
             ticket.closed_at = self.now
+        if ticket.status == "cancelled":
+            ticket.close_reason = effect.reason
 
     def _ScheduleFollowUps(self, effect: ScheduleFollowUps) -> None:  # noqa: N802
         """Plan the reminders of the booked visit; a reschedule replaces the earlier plan."""
@@ -184,6 +202,16 @@ class EffectApplier:
     def _EraseCustomer(self, effect: EraseCustomer) -> None:  # noqa: N802
         conv = self.conversation
         customer = conv.customer
+        # Street addresses are on the tickets too (erase_customer predates them): this chat's and,
+        # through the phone, the customer's other tickets.
+        owners = [Ticket.conversation_id == conv.id]
+        if customer is not None:
+            owners.append(Ticket.customer_id == customer.id)
+        self.session.execute(
+            update(Ticket).where(or_(*owners)).values(address=None).execution_options(synchronize_session=False)
+        )
+        if self.ticket is not None:
+            self.ticket.address = None
         if customer is not None:
             erase_customer(self.session, customer)
         # Messages of this chat go even when no phone was ever given (no customer row).

@@ -188,7 +188,8 @@ def _maintenance_delivered(session: Session, row: Claimed, now: datetime) -> Non
         return
     customer = session.get(Customer, ticket.customer_id) if ticket.customer_id is not None else None
     facts = {"ticket_id": ticket.id, "brand": ticket.brand, "product": ticket.product,
-             "place": division.place(ticket.town).to_json(), "phone": customer.phone if customer else None}
+             "place": division.place(ticket.town).to_json(), "phone": customer.phone if customer else None,
+             "address": ticket.address}
     conv.state = {**(conv.state or {}), "maintenance": facts}
 
 

@@ -7,6 +7,7 @@ that replaces a booking turn whose window filled up meanwhile.
 """
 
 from dialogs.effects import (
+    AlertOperators,
     BookSlot,
     CancelBooking,
     DetachTicket,
@@ -25,7 +26,7 @@ from dialogs.state import ConversationState
 from dialogs.turn import Step
 
 __all__ = [
-    "BookSlot", "CancelBooking", "Catalog", "ConversationState", "CoverageView", "DetachTicket", "Effect",
-    "EraseCustomer", "Escalate", "Offer", "PriceQuote", "Progress", "RecordSurveyAnswer", "Reschedule",
+    "AlertOperators", "BookSlot", "CancelBooking", "Catalog", "ConversationState", "CoverageView", "DetachTicket",
+    "Effect", "EraseCustomer", "Escalate", "Offer", "PriceQuote", "Progress", "RecordSurveyAnswer", "Reschedule",
     "SaveTicket", "ScheduleFollowUps", "Services", "SetSubscription", "Step", "slot_taken", "step",
 ]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from dialogs import urgent
+from dialogs.address import mask
 from dialogs.effects import BookSlot, CancelBooking, DetachTicket, Reschedule, SaveTicket, ScheduleFollowUps
 from dialogs.handoff import escalate, handoff_button
+from dialogs.requested import unserved_reason
 from dialogs.services import Offer
 from dialogs.state import BOOKED, CLOSED, OFFERING, ConversationState
 from dialogs.texts import day_label, hhmm, mask_phone, say
@@ -42,16 +46,34 @@ def offer_button(kind: str, offer: Offer) -> tuple[str, str, str, Any]:
     return (kind, label, value, offer.to_json())
 
 
-def find_offers(turn: Turn, *, exclude: dict[str, Any] | None = None) -> tuple[list[Offer], bool]:
-    """Earliest windows for the intake facts; the flag says whether the customer's preferred time was honoured."""
+@dataclass(frozen=True, slots=True)
+class Found:
+    """Windows to show, and what to say about the customer's requested time (None: nothing asked)."""
+
+    offers: list[Offer]
+    lead: str | None = None
+    honoured: bool = True
+
+
+def find_offers(turn: Turn, *, exclude: dict[str, Any] | None = None) -> Found:
+    """Earliest windows for the intake facts, honouring the requested time when there is one.
+
+    When the requested time has no windows, the reason is said plainly ("周六不安排上门。") when there
+    is one, and the earliest windows are offered instead.
+    """
     s = turn.s
     place = s.place_value
     assert s.brand and place
     prefer = _prefer(s)
     offers = _fetch(turn, prefer, exclude)
-    if offers or prefer is None:
-        return offers, prefer is not None
-    return _fetch(turn, None, exclude), False
+    if prefer is None:
+        return Found(offers)
+    if offers or prefer.start is None:
+        return Found(offers, say("offers_preferred"))
+    nearest = _fetch(turn, None, exclude)
+    reason = unserved_reason(turn, prefer, nearest)
+    lead = reason + say("nearest_offers") if reason else say("no_offers_preferred")
+    return Found(nearest, lead, honoured=False)
 
 
 def _fetch(turn: Turn, prefer: When | None, exclude: dict[str, Any] | None) -> list[Offer]:
@@ -67,60 +89,70 @@ def _fetch(turn: Turn, prefer: When | None, exclude: dict[str, Any] | None) -> l
 
 
 def offer(turn: Turn, *, summary: bool, apology: str | None = None) -> None:
-    """Show the earliest windows as buttons (after the intake summary when ``summary``)."""
+    """Show the windows as buttons (after the intake summary when ``summary``).
+
+    An urgent request gets today's fastest arrival first, or the plain truth that nobody can come
+    today (and an operator alert); see :mod:`dialogs.urgent`.
+    """
     s = turn.s
-    offers, preferred = find_offers(turn)
-    if not offers:
+    fast = urgent.fast_arrivals(turn) if s.urgent else []
+    found = find_offers(turn)
+    if not found.offers and not fast:
         escalate(turn, "no_slots", text=say("no_offers", place=s.place_value.label if s.place_value else ""))
         return
     s.stage = OFFERING
-    s.offers = [o.to_json() for o in offers]
-    if summary:
-        turn.lead(_summary(s, turn))
+    s.offers = [o.to_json() for o in fast + found.offers]
+    if summary and not turn.summarised:
+        turn.lead(summary_text(turn) + "\n")
     if apology:
         turn.lead(apology)
-    elif s.when and not preferred:
-        turn.lead(say("no_offers_preferred"))
-    elif s.when:
-        turn.lead(say("offers_preferred"))
-    else:
-        turn.lead(say("offers"))
-    buttons = [offer_button("offer", o) for o in offers]
+    if s.urgent:
+        urgent.explain(turn, fast)
+    elif not apology:
+        turn.lead(found.lead or say("offers"))
+    buttons = [urgent.button(o) for o in fast] + [offer_button("offer", o) for o in found.offers]
     buttons.append(("other_time", say("other_time_button"), say("other_time_button"), None))
     turn.ask("choice", "", buttons)
 
 
-def _summary(s: ConversationState, turn: Turn) -> str:
+def summary_text(turn: Turn) -> str:
+    """The intake said back in one line: device, fault, place with the masked address, masked phone."""
+    s = turn.s
     cat = turn.services.catalog
     place = s.place_value
     return say(
-        "summary", brand=s.brand or "", product=cat.product_label(s.product), fault=cat.fault_label(s.fault),
-        place=place.label if place else "", phone=mask_phone(s.phone),
-    ) + "\n"
+        "summary", brand=s.brand or "", product=cat.product_label(s.product), fault=fault_text(turn),
+        place=place.label if place else "", address=mask(s.address), phone=mask_phone(s.phone),
+    )
+
+
+def fault_text(turn: Turn) -> str:
+    """The fault's label, or "to be checked on site" when the customer could not say."""
+    return turn.services.catalog.fault_label(turn.s.fault) if turn.s.fault else say("fault_unknown")
 
 
 def book(turn: Turn, chosen: dict[str, Any]) -> None:
     """The customer pressed a window: book it (the engine falls back to ``slot_taken`` if it is full)."""
     o = Offer.from_json(chosen)
     turn.s.stage = BOOKED
-    _take(turn, o, BookSlot(o), "booked")
+    _take(turn, o, BookSlot(o), "booked_urgent" if o.arrive_by else "booked")
 
 
 def offer_reschedule(turn: Turn, *, lead: str | None = None) -> None:
     """Show other windows for a booked visit."""
     s = turn.s
-    offers, preferred = find_offers(turn, exclude=s.booking)
-    if not offers:
+    found = find_offers(turn, exclude=s.booking)
+    if not found.offers:
         turn.say(say("reschedule_none"), [handoff_button()])
         return
-    s.offers = [o.to_json() for o in offers]
+    s.offers = [o.to_json() for o in found.offers]
     if lead:
         turn.lead(lead)
-    elif s.when and not preferred:
-        turn.lead(say("no_offers_preferred"))
+    elif not found.honoured and found.lead:
+        turn.lead(found.lead)
     else:
         turn.lead(say("reschedule_offers"))
-    turn.ask("choice", "", [offer_button("reschedule", o) for o in offers])
+    turn.ask("choice", "", [offer_button("reschedule", o) for o in found.offers])
 
 
 def reschedule(turn: Turn, chosen: dict[str, Any]) -> None:
@@ -138,7 +170,8 @@ def _take(turn: Turn, o: Offer, effect: BookSlot | Reschedule, text_key: str) ->
     s.when = None
     turn.effect(effect)
     turn.effect(ScheduleFollowUps())
-    turn.say(say(text_key, phone=mask_phone(s.phone), **window_of(o)))
+    arrive = {"arrive": hhmm(o.arrive_by)} if o.arrive_by else {}
+    turn.say(say(text_key, phone=mask_phone(s.phone), **arrive, **window_of(o)))
 
 
 def ask_cancel(turn: Turn) -> None:
@@ -152,18 +185,23 @@ def ask_cancel(turn: Turn) -> None:
     elif s.started or s.ticket_id is not None:
         turn.effect(SaveTicket(status="cancelled", reason="customer"))
         turn.effect(DetachTicket())
-        turn.s = ConversationState(stage=CLOSED, turns=s.turns)
-        turn.say(say("intake_cancelled"))
+        turn.s = ConversationState(stage=CLOSED, turns=s.turns, previous=remembered(s))
+        turn.say(say("intake_cancelled") + say("come_back" if turn.s.previous else "come_back_new"))
     else:
         turn.say(say("nothing_to_cancel"))
 
 
 def cancel_booking(turn: Turn) -> None:
-    """The customer confirmed: cancel the visit and start afresh next time."""
+    """The customer confirmed: cancel the visit; a later "重新预约" reuses the request's facts."""
     turn.effect(CancelBooking("customer"))
     turn.effect(DetachTicket())
-    turn.s = ConversationState(stage=CLOSED, turns=turn.s.turns)
-    turn.say(say("cancelled"))
+    turn.s = ConversationState(stage=CLOSED, turns=turn.s.turns, previous=remembered(turn.s))
+    turn.say(say("cancelled") + say("come_back"))
+
+
+def remembered(s: ConversationState) -> dict[str, Any] | None:
+    """The request's facts to keep for a rebook, or None when nothing worth reusing was said."""
+    return s.request_facts() if (s.brand or s.product or s.place) else None
 
 
 def progress(turn: Turn) -> bool:

@@ -17,8 +17,10 @@ from dialogs.services import Offer
 class SaveTicket:
     """Create the current ticket if there is none, then write ``fields`` and ``status`` to it.
 
-    ``fields`` holds any of: brand, product, fault, adcode, town, place_label, covered, phone.
-    ``status`` ``None`` leaves the ticket's status alone (e.g. ``visited`` set by a technician).
+    ``fields`` holds any of: brand, product, fault, adcode, town, place_label, covered, phone, address,
+    urgent. ``status`` ``None`` leaves the ticket's status alone (e.g. ``visited`` set by a technician).
+    ``reason`` says why a ticket was closed or cancelled ("declined", "self_fix", "restart" …) or why it
+    is out of area; it is recorded with the status.
     """
 
     status: str | None
@@ -77,6 +79,17 @@ class SetSubscription:
 
 
 @dataclass(frozen=True, slots=True)
+class AlertOperators:
+    """Flag the current ticket for operators now, WITHOUT handing the chat over: the bot keeps talking.
+
+    ``reason``: ``urgent`` (nobody can come today for an urgent request), ``person_shut_in`` or
+    ``fire`` (the customer was told to call 110/119). The operator console lists alerted tickets.
+    """
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class EraseCustomer:
     """Erase the customer's personal data (phone, names, addresses, message texts); keep anonymous stats."""
 
@@ -91,5 +104,5 @@ class DetachTicket:
     """Forget the current ticket for this conversation: the next intake starts a new one."""
 
 
-Effect = (SaveTicket | BookSlot | Reschedule | CancelBooking | Escalate | EraseCustomer | ScheduleFollowUps
-          | DetachTicket | RecordSurveyAnswer | SetSubscription)
+Effect = (SaveTicket | BookSlot | Reschedule | CancelBooking | Escalate | AlertOperators | EraseCustomer
+          | ScheduleFollowUps | DetachTicket | RecordSurveyAnswer | SetSubscription)

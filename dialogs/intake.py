@@ -1,16 +1,24 @@
 """Intake: fold what the customer said into the state, check the service area, ask for what is missing.
 
-Order of questions: product, brand, fault, place (which one / which town), phone. Coverage is checked as
-soon as brand and place are known, so an unserved area is reported before asking anything else.
+Order of questions: product, brand, fault (asked once, never blocking), place (which one / which
+town), detailed address, phone. Coverage is checked as soon as brand and place are known, so an
+unserved area is reported before asking anything else.
+
+Corrections keep what still holds: a new brand or product keeps the fault when it applies to the new
+product, and the place, address and phone; a new county re-checks coverage and re-offers windows
+(the street address stays: it is said back in the summary, to be corrected by typing); several
+corrections in one message apply together.
 """
 
 from __future__ import annotations
 
-from dialogs.booking import offer
+from dialogs.address import correction_in, mask
+from dialogs.booking import fault_text, offer
 from dialogs.handoff import handoff_button
 from dialogs.state import INTAKE, NEW, OFFERING, OUT_OF_AREA
 from dialogs.texts import say
 from dialogs.turn import Turn
+from regions.place import Place
 
 # Facts whose change invalidates the coverage answer.
 _COVERAGE_FACTS = {"brand", "product", "place"}
@@ -23,6 +31,7 @@ def merge(turn: Turn) -> set[str]:
     """
     p, s = turn.parse, turn.s
     changed: set[str] = set()
+    old_product = s.product
     if p.brand and p.brand != s.brand:
         s.brand, s.brand_supported = p.brand, p.brand_supported
         changed.add("brand")
@@ -38,8 +47,13 @@ def merge(turn: Turn) -> set[str]:
     if p.fault and p.fault != s.fault and not (p.fault == "cannot_open" and s.fault not in (None, "other")):
         s.fault = p.fault
         changed.add("fault")
-    if p.place:
-        new = p.place.to_json()
+    elif s.fault and s.product != old_product and not _fault_applies(turn, s.fault, old_product, s.product):
+        s.fault = None  # e.g. 指纹不识别 for a safe: ask again with the new product's faults
+        s.asked = [q for q in s.asked if q != "fault"]
+        changed.add("fault")
+    place = p.place or _corrected_place(s.place, p.place_candidates)
+    if place:
+        new = place.to_json()
         if s.place and s.place["adcode"] == new["adcode"] and not new.get("town"):
             new["town"] = s.place.get("town")
         if new != s.place:
@@ -54,6 +68,10 @@ def merge(turn: Turn) -> set[str]:
         changed.add("phone")
     elif p.phone_invalid and not p.phone:
         turn.phone_invalid = True
+    address = correction_in(p)
+    if address and address != s.address:
+        s.address = address
+        changed.add("address")
     if p.when and (p.when.asap or p.when.start):
         s.when = p.when.to_json()
         changed.add("when")
@@ -61,6 +79,32 @@ def merge(turn: Turn) -> set[str]:
         s.covered = None
         s.coverage_reason = None
     return changed
+
+
+def _fault_applies(turn: Turn, fault: str, old_product: str | None, new_product: str | None) -> bool:
+    """Does ``fault`` still make sense for the corrected product?
+
+    The price list says which faults are repaired on which product: a fault priced for the old product
+    but not for the new one (指纹不识别 on a safe) does not carry over; "打不开" applies to both.
+    """
+    if fault == "other" or not old_product or not new_product:
+        return True
+    price = turn.services.price
+    return price(new_product, fault).low is not None or price(old_product, fault).low is None
+
+
+def _corrected_place(current: dict | None, candidates: tuple[Place, ...]) -> Place | None:
+    """"不是温县是博爱县": two places named, one of them the current one, so the other is the correction.
+
+    Not for one name shared by several districts (鼓楼区): those still ask which one.
+    """
+    if not current or len(candidates) != 2:
+        return None
+    others = [c for c in candidates if c.adcode != current["adcode"]]
+    if len(others) != 1 or len(candidates) - len(others) != 1:
+        return None
+    same_name = (others[0].county or others[0].city) == (current.get("county") or current.get("city"))
+    return None if same_name else others[0]
 
 
 def advance(turn: Turn, *, changed: set[str] | frozenset[str] = frozenset()) -> None:
@@ -100,21 +144,21 @@ def advance(turn: Turn, *, changed: set[str] | frozenset[str] = frozenset()) -> 
         turn.ask("product", say("ask.product"), [("product", lbl, lbl, code) for code, lbl in labels.items()])
     elif not s.brand:
         _ask_brand(turn)
-    elif not s.fault:
-        codes = cat.fault_choices.get(s.product or "") or tuple(cat.faults)
-        buttons = [("fault", cat.fault_label(c), cat.fault_label(c), c) for c in codes]
-        turn.ask("fault", say("ask.fault", brand=s.brand, product=cat.product_label(s.product)), buttons)
+    elif not s.fault and "fault" not in s.asked:
+        _ask_fault(turn)
     elif not place and s.place_candidates:
         name = s.place_candidates[0].get("county") or s.place_candidates[0].get("city") or ""
         buttons = [("place", _label(c), _label(c), c) for c in s.place_candidates]
         turn.ask("place", say("ask.place_choice", name=name), buttons)
     elif not place:
         turn.ask("place", say("ask.place"))
+    elif not s.address:
+        turn.ask("address", say("ask.address"))
     elif not s.phone:
-        if changed & {"brand", "product", "fault", "place", "town"}:
+        if changed & {"brand", "product", "fault", "place", "town", "address"}:
             # Everything but the phone is known: say back what we understood before asking.
-            turn.lead(say("noted", brand=s.brand, product=cat.product_label(s.product),
-                          fault=cat.fault_label(s.fault), place=place.label if place else ""))
+            turn.lead(say("noted", brand=s.brand, product=cat.product_label(s.product), fault=fault_text(turn),
+                          place=place.label, address=mask(s.address)))
         _ask_phone(turn)
     else:
         only_time = s.stage == OFFERING and not (changed - {"when"})
@@ -129,8 +173,20 @@ def _label(place: dict) -> str:
     return "".join(p for p in parts if p)
 
 
+def _ask_fault(turn: Turn) -> None:
+    """Ask once what is wrong, with the product's common faults and 其他 as buttons."""
+    s, cat = turn.s, turn.services.catalog
+    codes = list(cat.fault_choices.get(s.product or "") or tuple(cat.faults))
+    if "other" not in codes and "other" in cat.faults:
+        codes.append("other")
+    buttons = [("fault", cat.fault_label(c), cat.fault_label(c), c) for c in codes]
+    s.asked.append("fault")
+    turn.ask("fault", say("ask.fault", brand=s.brand, product=cat.product_label(s.product)), buttons)
+
+
 def _ask_phone(turn: Turn) -> None:
     turn.ask("phone", say("phone_invalid") if turn.phone_invalid else say("ask.phone"))
+    turn.reasked = turn.reasked or turn.phone_invalid
 
 
 def _ask_brand(turn: Turn) -> None:

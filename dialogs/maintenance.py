@@ -39,6 +39,6 @@ def _book_check(turn: Turn, offer: dict) -> None:
     turn.s = ConversationState(
         stage=INTAKE, turns=before.turns, brand=offer.get("brand"), brand_supported=True,
         product=offer.get("product"), fault="other", place=offer.get("place"), phone=offer.get("phone"),
-        survey=before.survey,
+        address=offer.get("address"), survey=before.survey,
     )
-    advance(turn, changed={"brand", "product", "fault", "place"})
+    advance(turn, changed={"brand", "product", "fault", "place", "address"})

@@ -1,23 +1,31 @@
 """``step``: one customer turn through the conversation policy.
 
-Precedence inside a turn: commands that work anywhere (erase, restart) → an open yes/no question →
-a pressed button → intents that work anywhere (human, complaint, cancel, reschedule, progress, price)
-→ the stage's own handling (intake, offering, booked, not served, escalated).
+Precedence inside a turn: commands that work anywhere (erase, restart) → danger and urgency (110/119
+first) → "I don't know" to the brand or fault question → a rebook of an ended request → a pressed or
+typed pick (an ambiguous one gets a short question) and an open yes/no question → ending the request
+("先不修了") → the reply to the address question → intents that work anywhere (human, complaint,
+cancel, reschedule, progress, price) → the stage's own handling (intake, offering, booked, not
+served, escalated).
+
+No question is shown a third time: after two unusable answers in a row the chat goes to a person,
+and the customer is told why.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from functools import cache
 
-from dialogs import booking, maintenance, subscription, survey
+from dialogs import address, booking, ending, maintenance, subscription, survey, urgent
+from dialogs.choices import WINDOW_KINDS, Ambiguous, pick
 from dialogs.effects import CancelBooking, DetachTicket, EraseCustomer, SaveTicket
 from dialogs.handoff import escalate, handoff_button
 from dialogs.intake import advance, merge
 from dialogs.services import Offer, Services
 from dialogs.state import BOOKED, CLOSED, ESCALATED, INTAKE, NEW, OFFERING, OUT_OF_AREA, ConversationState
 from dialogs.texts import mask_phone, say, squash, texts
-from dialogs.turn import Choice, Step, Turn, match_choice, town_core
+from dialogs.turn import Choice, Step, Turn, town_core
 from nlu.types import Parse
 
 # Ticket status written for each stage (None: the stage does not decide the status).
@@ -47,33 +55,103 @@ def slot_taken(state: ConversationState, services: Services, now: datetime) -> S
 
 # -- the turn ---------------------------------------------------------------------------------------
 def _dispatch(turn: Turn) -> None:
-    s, p = turn.s, turn.parse
-    said = squash(p.text)
+    if _command(turn):
+        return
+    # Answers to what the bot asked on its own initiative (survey, maintenance) and 退订, then the answer
+    # to an open yes/no question: all before a finished visit turns the message into a new request.
+    if subscription.handle(turn) or survey.answer(turn) or maintenance.handle(turn) or _pending(turn):
+        return
+    _new_request_after_visit(turn)
+    urgent.note_safety_and_urgency(turn)
+    if _dont_know(turn) or _rebook(turn) or _buttons(turn) or _ending(turn) or _address(turn):
+        return
+    _intents_and_stage(turn)
+
+
+def _command(turn: Turn) -> bool:
+    said = squash(turn.parse.text)
     if _is_command(said, "erase"):
         _ask_erase(turn)
-        return
-    if _is_command(said, "restart"):
+    elif _is_command(said, "restart"):
         _restart(turn)
-        return
-    if subscription.handle(turn) or survey.answer(turn) or maintenance.handle(turn):
-        return
+    else:
+        return False
+    return True
+
+
+def _new_request_after_visit(turn: Turn) -> None:
+    """The visit is done (or was cancelled by staff): a new message is a new request, and a repeat of
+    the same fault ("又打不开了") can reuse the device, place and phone."""
+    s = turn.s
+    if s.stage == BOOKED and turn.parse.intent != "ask_progress" and _visit_finished(turn):
+        turn.effect(DetachTicket())
+        turn.s = ConversationState(turns=s.turns, previous=booking.remembered(s), survey=s.survey)
+
+
+def _dont_know(turn: Turn) -> bool:
+    """"不知道" to the brand question (where to look) or to the fault question (asked once: move on)."""
+    p, said = turn.parse, squash(turn.parse.text)
     if turn.before.expecting == "brand" and _is_command(said, "dont_know") and not p.brand:
-        _pressed(turn, Choice("brand_unknown", p.text))
-        return
-    choice = match_choice(s, p.text)
+        return _pressed(turn, Choice("brand_unknown", p.text))
+    if turn.before.expecting == "fault" and _only_dont_know(said):
+        # "不知道" alone (the NLU may read it as 忘记密码 when a fault is expected)
+        turn.lead(say("fault_skipped"))
+        advance(turn)
+        return True
+    return False
+
+
+def _rebook(turn: Turn) -> bool:
+    """"重新预约" after a decline, a cancellation or a visit: the last request's facts, confirmed in one line."""
+    s, p = turn.s, turn.parse
+    if not (s.previous and s.stage in (NEW, CLOSED)):
+        return False
+    if not (ending.wants_rebook(p) or ending.repeats_fault(p, s.previous)):
+        return False
+    ending.restore(turn)
+    advance(turn, changed=merge(turn) | {"place"})
+    return True
+
+
+def _pending(turn: Turn) -> bool:
+    """The answer to an open yes/no question (erase, cancel); anything else closes the question."""
+    s = turn.s
+    if not s.pending:
+        return False
+    choice = pick(s, turn.parse, turn.now)
+    if _answer_pending(turn, choice if isinstance(choice, Choice) else None):
+        return True
+    s.pending = None
+    return False
+
+
+def _buttons(turn: Turn) -> bool:
+    """A pressed or typed pick."""
+    s = turn.s
+    choice = pick(s, turn.parse, turn.now)
     if choice is None and turn.before.expecting == "town":
         choice = _typed_town(turn)
-    if s.pending:
-        if _answer_pending(turn, choice):
-            return
-        s.pending = None
-    if s.stage == BOOKED and p.intent != "ask_progress" and _visit_finished(turn):
-        # The visit is done (or was cancelled by staff): a new message is a new request.
-        turn.effect(DetachTicket())
-        turn.s = s = ConversationState(turns=s.turns, survey=s.survey)
-        choice = None
-    if choice and _pressed(turn, choice):
-        return
+    if isinstance(choice, Ambiguous):
+        _ask_which(turn, choice)
+        return True
+    return bool(choice) and _pressed(turn, choice)
+
+
+def _ending(turn: Turn) -> bool:
+    reason = ending.decline_reason(turn.parse.text)
+    return bool(reason) and _decline(turn, reason)
+
+
+def _address(turn: Turn) -> bool:
+    """The reply to "详细地址是？" (True when the turn is answered here, e.g. a refusal)."""
+    if turn.before.expecting != "address" or turn.parse.address or turn.s.stage not in (NEW, INTAKE, BOOKED):
+        return False
+    return _address_reply(turn)
+
+
+def _intents_and_stage(turn: Turn) -> None:
+    """Intents that work anywhere, then the stage's own handling."""
+    s, p = turn.s, turn.parse
     intent = p.intent
     if intent == "ask_human":
         escalate(turn, "out_of_area" if s.stage == OUT_OF_AREA else "customer_asked")
@@ -82,8 +160,8 @@ def _dispatch(turn: Turn) -> None:
         escalate(turn, "complaint")
         return
     if s.stage == CLOSED:
-        # A finished conversation: whatever comes next starts a new intake.
-        turn.s = s = ConversationState(turns=s.turns)
+        # A finished conversation: whatever comes next starts a new intake (urgent if this message is).
+        turn.s = s = ConversationState(turns=s.turns, urgent=s.urgent, alerted=s.alerted)
     if s.stage == ESCALATED:
         merge(turn)
         turn.say(say("escalated_wait") if intent not in ("thanks", "goodbye") else say(intent))
@@ -91,8 +169,8 @@ def _dispatch(turn: Turn) -> None:
     if intent == "cancel":
         booking.ask_cancel(turn)
         return
-    if intent == "ask_progress":
-        _progress(turn)
+    if intent == "ask_progress" and not (s.stage != BOOKED and p.when and (p.when.start or p.when.asap)):
+        _progress(turn)  # "周六上午来" (read as a progress question) before a booking is a requested time
         return
     if intent == "ask_price":
         _price(turn)
@@ -132,9 +210,65 @@ def _typed_town(turn: Turn) -> Choice | None:
     return None
 
 
+def _address_reply(turn: Turn) -> bool:
+    """The answer to "详细地址是？": taken as the address whatever the NLU found; True when handled here."""
+    p = turn.parse
+    taken = address.take_reply(p)
+    if taken:
+        turn.parse = replace(p, address=taken, intent="report_fault" if p.intent in _CHATTER else p.intent)
+        return False
+    if address.is_refusal(p.text):
+        turn.ask("address", say("address_refused"), [handoff_button()])
+        turn.reasked = True
+        return True
+    return False
+
+
+# Intents a bare answer is often mistaken for; an answer to our question is none of them.
+_CHATTER = ("out_of_scope", "affirm", "deny", "ask_progress", "reschedule", "greet")
+
+
+def _decline(turn: Turn, reason: str) -> bool:
+    """"先不修了", "我自己再试试", "等我问问家里人": end the request politely (stage permitting)."""
+    s = turn.s
+    if s.stage in (INTAKE, OFFERING) or (s.stage == NEW and (s.started or s.ticket_id is not None)):
+        ending.close(turn, reason)
+    elif s.stage == BOOKED:
+        booking.ask_cancel(turn)  # a booked visit is cancelled only after a yes
+    elif s.stage == OUT_OF_AREA:
+        turn.say(say("out_of_area_closed"))
+    elif s.stage in (NEW, CLOSED):
+        turn.say(say("come_back_new"))
+    else:
+        return False
+    return True
+
+
+def _ask_which(turn: Turn, ambiguous: Ambiguous) -> None:
+    """A short question after a typed pick that fits several buttons (or a number not on screen)."""
+    s = turn.s
+    shown = [(c["kind"], c.get("label") or c["value"], c["value"], c.get("data")) for c in s.choices]
+    if ambiguous.options:
+        options = [(c["kind"], c.get("label") or c["value"], c["value"], c.get("data")) for c in ambiguous.options]
+        windows = all(c["kind"] in WINDOW_KINDS for c in ambiguous.options)
+        text = say("which_window" if windows else "which_option", count=len(options))
+        options += [b for b in shown if b[0] == "other_time"]
+    else:
+        text, options = say("which_number", count=len(shown)), shown
+    turn.ask(turn.before.expecting or "choice", text, options)
+    turn.reasked = True
+
+
 def _no_new_facts(turn: Turn) -> None:
     """Nothing usable in the message: answer the social intents, else admit it and ask again."""
     s, intent = turn.s, turn.parse.intent
+    if turn.parse.urgent or turn.parse.safety:
+        # Understood: the danger or urgency was answered; go on with what is still missing.
+        if s.stage == OFFERING:
+            booking.offer(turn, summary=False)
+        else:
+            advance(turn)
+        return
     if intent in ("thanks", "goodbye"):
         turn.say(say(intent))
         return
@@ -146,6 +280,7 @@ def _no_new_facts(turn: Turn) -> None:
         return
     if intent == "deny" and turn.before.expecting == "phone":
         turn.ask("phone", say("phone_refused"), [handoff_button()])
+        turn.reasked = True
         return
     if intent == "reschedule":
         turn.lead(say("nothing_to_reschedule"))
@@ -153,7 +288,7 @@ def _no_new_facts(turn: Turn) -> None:
         turn.ask(None, say("what_to_fix"))
         return
     elif intent == "affirm" and s.stage == OFFERING:
-        pass  # "好的" to the offers: the reminder below says what to do
+        turn.reasked = True  # "好的" to the offers: the reminder below says what to do
     elif intent in ("out_of_scope", "deny", "affirm", "report_fault"):
         turn.misunderstood = intent in ("out_of_scope", "report_fault") or turn.before.expecting is not None
         turn.lead(say("misunderstood") if s.started else say("not_a_repair"))
@@ -238,6 +373,12 @@ def _answer_pending(turn: Turn, choice: Choice | None) -> bool:
         else:
             turn.say(say("cancel_kept"))
     return True
+
+
+def _only_dont_know(said: str) -> bool:
+    """The whole message is "I don't know" ("不知道啊", "说不清"), nothing else."""
+    core = said.rstrip("啊呀呢吧哦嘛了诶")
+    return bool(core) and core in _command_words("dont_know")
 
 
 def _is_command(said: str, name: str) -> bool:
@@ -334,7 +475,8 @@ def _not_served_turn(turn: Turn) -> None:
 
 
 def _booked_turn(turn: Turn, changed: set[str]) -> None:
-    """Messages after booking: time changes reschedule, a new phone is saved, a new place re-plans."""
+    """Messages after booking: time changes reschedule, a new phone or address is saved, a new place
+    re-plans (after asking the street address there)."""
     s, intent = turn.s, turn.parse.intent
     if changed & {"brand", "product", "place"}:
         place = s.place_value
@@ -342,7 +484,17 @@ def _booked_turn(turn: Turn, changed: set[str]) -> None:
         if cov and cov.covered is False:
             escalate(turn, "booking_change")
             return
+        if "place" in changed and not s.address:
+            turn.ask("address", say("ask.address"))
+            return
         booking.offer_reschedule(turn, lead=say("place_changed_after_booking"))
+        return
+    if "address" in changed and turn.before.expecting == "address":
+        # The street address of a new county, asked for above: now the visit can be re-planned.
+        booking.offer_reschedule(turn, lead=say("place_changed_after_booking"))
+        return
+    if "address" in changed:
+        turn.say(say("updated_address", address=address.mask(s.address)))
         return
     if "when" in changed:
         booking.offer_reschedule(turn)
@@ -352,6 +504,7 @@ def _booked_turn(turn: Turn, changed: set[str]) -> None:
         return
     if turn.phone_invalid:
         turn.ask("phone", say("phone_invalid"))
+        turn.reasked = True
         return
     if intent in ("thanks", "goodbye"):
         turn.say(say(intent))
@@ -364,10 +517,15 @@ def _booked_turn(turn: Turn, changed: set[str]) -> None:
 
 # -- end of turn ------------------------------------------------------------------------------------
 def _finish(turn: Turn) -> Step:
-    s = turn.s
+    s, before = turn.s, turn.before
     s.misunderstood = s.misunderstood + 1 if turn.misunderstood else 0
-    if s.misunderstood >= MISUNDERSTOOD_LIMIT and s.stage != ESCALATED:
-        escalate(turn, "misunderstood", replace=True)
+    asked_again = s.expecting is not None and s.expecting == before.expecting and (turn.reasked or turn.misunderstood)
+    s.unanswered = before.unanswered + 1 if asked_again else 0
+    if max(s.misunderstood, s.unanswered) >= MISUNDERSTOOD_LIMIT and s.stage != ESCALATED:
+        # The same question would be shown a third time, or two messages in a row made no sense:
+        # a person takes over, and the customer hears why.
+        asked_twice = before.expecting if s.unanswered >= MISUNDERSTOOD_LIMIT else None
+        escalate(turn, "misunderstood", replace=True, text=_why_handoff(asked_twice))
     turn.flush_lead()
     effects = list(turn.effects)
     save = _autosave(turn)
@@ -376,6 +534,13 @@ def _finish(turn: Turn) -> Step:
     elif save:
         effects.insert(0, save)
     return Step(state=s, replies=turn.replies, effects=effects)
+
+
+def _why_handoff(question: str | None) -> str:
+    names = texts()["question_names"]
+    if question in names:
+        return say("handoff_unanswered", what=names[question])
+    return say("handoff_misunderstood")
 
 
 def _autosave(turn: Turn) -> SaveTicket | None:

@@ -52,6 +52,6 @@ def open_survey(state: ConversationState, ticket_id: int, now: datetime) -> Conv
 def offer_maintenance(state: ConversationState, facts: dict[str, Any]) -> ConversationState:
     """The state once a maintenance reminder offering a booking with ``facts`` has been delivered.
 
-    ``facts``: ticket_id, brand, product, place (``Place.to_json()``), phone — what to book with.
+    ``facts``: ticket_id, brand, product, place (``Place.to_json()``), phone, address — what to book with.
     """
     return replace(state, maintenance=dict(facts))

@@ -34,6 +34,8 @@ class ConversationState:
     place: dict[str, Any] | None = None  # Place.to_json()
     place_candidates: list[dict[str, Any]] = field(default_factory=list)  # ambiguous district: ask which
     phone: str | None = None
+    # The detailed address below the county (street, 小区, building, door), as the customer gave it.
+    address: str | None = None
     when: dict[str, Any] | None = None  # When.to_json() of the preferred time
     covered: bool | None = None
     coverage_reason: str | None = None
@@ -47,6 +49,16 @@ class ConversationState:
     misunderstood: int = 0  # consecutive turns the bot could not use
     insisted: int = 0  # turns the customer pushed on after "not served"
     escalation_reason: str | None = None
+    # Consecutive turns that ended showing the same unanswered question again (never a third time).
+    unanswered: int = 0
+    # Questions already asked in this request ("fault" is asked once and never blocks booking).
+    asked: list[str] = field(default_factory=list)
+    # Urgent request (shut out, someone shut in, "急"): same-day arrivals are offered first.
+    urgent: bool = False
+    # Reasons operators were already alerted for on this ticket, so one alert per reason.
+    alerted: list[str] = field(default_factory=list)
+    # The facts of the last request that ended (cancelled, declined, visited): a rebook reuses them.
+    previous: dict[str, Any] | None = None
     turns: int = 0
     # A satisfaction survey the bot sent and the customer has not finished: {"ticket_id", "step",
     # "asked_at"}; step is csat, resolved or comment. Set when the survey is delivered (dialogs.survey).
@@ -93,7 +105,14 @@ class ConversationState:
             "place_label": place.label if place else None,
             "covered": self.covered,
             "phone": self.phone,
+            "address": self.address,
+            "urgent": self.urgent,
         }
+
+    def request_facts(self) -> dict[str, Any]:
+        """What a rebook can reuse: the device, the place and how to reach the customer."""
+        return {"brand": self.brand, "brand_supported": self.brand_supported, "product": self.product,
+                "fault": self.fault, "place": self.place, "phone": self.phone, "address": self.address}
 
     @property
     def started(self) -> bool:

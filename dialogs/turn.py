@@ -15,7 +15,7 @@ from dialogs.effects import Effect
 from dialogs.replies import Button, Reply
 from dialogs.services import Services
 from dialogs.state import ConversationState
-from dialogs.texts import squash, texts
+from dialogs.texts import squash
 from nlu.types import Parse
 
 
@@ -49,6 +49,10 @@ class Turn:
         self.replies: list[Reply] = []
         self.effects: list[Effect] = []
         self.misunderstood = False
+        # The reply asks the same question again because the answer was missing or unusable.
+        self.reasked = False
+        # The intake was already said back this turn (e.g. the one-line rebook confirmation).
+        self.summarised = False
         self.phone_invalid = False
         self._lead: list[str] = []
 
@@ -90,18 +94,16 @@ class Turn:
 
 
 def match_choice(state: ConversationState, text: str) -> Choice | None:
-    """The remembered button that ``text`` names: its value, its label, or its position ("2", "第二个")."""
+    """The remembered button that ``text`` names exactly: its value (a press) or its label.
+
+    Picks typed in other words ("第二个", "最早的那个") are read by :func:`dialogs.choices.pick`.
+    """
     said = squash(text)
     if not said or not state.choices:
         return None
     for choice in state.choices:
         if said in (squash(choice["value"]), squash(choice.get("label") or "")):
             return Choice(choice["kind"], choice["value"], choice.get("data"))
-    listed = [c for c in state.choices if c["kind"] in _LISTS]
-    index = _ordinal(said)
-    if index is not None and 0 <= index < len(listed):
-        c = listed[index]
-        return Choice(c["kind"], c["value"], c.get("data"))
     # A town typed without its suffix ("虎门" for 虎门镇) still names the button.
     for c in state.choices:
         if c["kind"] == "town":
@@ -111,7 +113,6 @@ def match_choice(state: ConversationState, text: str) -> Choice | None:
     return None
 
 
-_LISTS = {"offer", "reschedule", "place", "town", "brand", "product", "fault"}
 _TOWN_SUFFIXES = ("街道办事处", "街道", "镇", "乡", "地区")
 
 
@@ -121,12 +122,3 @@ def town_core(name: str) -> str:
         if name.endswith(suffix) and len(name) > len(suffix) + 1:
             return name[: -len(suffix)]
     return name
-
-
-def _ordinal(said: str) -> int | None:
-    if said.isdigit() and len(said) <= 2:
-        return int(said) - 1
-    for number, words in texts()["ordinals"].items():
-        if said in words:
-            return int(number) - 1
-    return None

@@ -39,7 +39,11 @@ def test_json_mode_answers_each_line_with_one_flushed_object(cli_db: str, tmp_pa
         first = json.loads(proc.stdout.readline())
         assert set(first) == {"replies", "ticket"}
         assert first["ticket"]["adcode"] == "410825" and first["ticket"]["phone_masked"] == "138****5678"
-        value = first["replies"][0]["buttons"][0]["value"]
+        assert "详细地址" in first["replies"][0]["text"] and first["replies"][0]["buttons"] == []
+        proc.stdin.write("建设路12号4栋201\n")
+        proc.stdin.flush()
+        offered = json.loads(proc.stdout.readline())
+        value = offered["replies"][0]["buttons"][0]["value"]
         proc.stdin.write(value + "\n")
         proc.stdin.flush()
         second = json.loads(proc.stdout.readline())
@@ -100,7 +104,7 @@ def test_interactive_session_books_by_typing_button_numbers(store) -> None:
     from bot.channels.terminal import TerminalChat, run_interactive
 
     chat = TerminalChat(make_engine(store), "repl-1")
-    stdin = io.StringIO("我在焦作温县，丹斯提尼保险柜密码忘了，电话13812345678\n\n1\n退出\n")
+    stdin = io.StringIO("我在焦作温县，丹斯提尼保险柜密码忘了，电话13812345678\n\n建设路12号4栋201\n1\n退出\n")
     stdout = io.StringIO()
     assert run_interactive(chat, stdin, stdout, "您好") == 0
     out = stdout.getvalue()

@@ -11,21 +11,33 @@ from sqlalchemy import func, select, text
 from bot.store.models import Booking, Customer, Message, OutboxMessage, Slot, Ticket
 
 ALL_IN_ONE = "我在焦作温县，丹斯提尼保险柜密码忘了，电话13812345678"
+ADDRESS = "建设路12号4栋201"
+
+
+def offered_chat(store, first: str = ALL_IN_ONE, user: str = "u1", engine=None) -> ChatUser:
+    """A chat that told everything, was asked the street address (no buttons), gave it and got windows."""
+    chat = ChatUser(engine or make_engine(store), user)
+    chat.say(first)
+    assert "详细地址" in chat.text() and chat.buttons() == [], chat.text()
+    chat.say(ADDRESS)
+    return chat
 
 
 def booked_chat(store) -> ChatUser:
-    chat = ChatUser(make_engine(store))
-    chat.say(ALL_IN_ONE)
+    chat = offered_chat(store)
     chat.press(0)
     assert chat.ticket["status"] == "booked", chat.text()
     return chat
 
 
-def test_all_in_one_first_message_is_booked_in_two_customer_turns(store) -> None:
+def test_all_in_one_first_message_is_booked_after_the_street_address(store) -> None:
     chat = ChatUser(make_engine(store))
-    first = chat.say(ALL_IN_ONE)
-    assert len(first.replies) == 1, "the first reply is the summary with offers: no needless questions"
+    chat.say(ALL_IN_ONE)
+    assert "详细地址" in chat.text() and chat.buttons() == []
+    second = chat.say(ADDRESS)
+    assert len(second.replies) == 1, "the reply to the address is the summary with offers: no needless questions"
     assert "丹斯提尼保险柜" in chat.text() and "温县" in chat.text() and "138****5678" in chat.text()
+    assert "温县建设路12号***" in chat.text() and "4栋201" not in chat.text()
     offers = [b for b in chat.buttons() if b["value"].startswith("预约")]
     assert len(offers) == 3
     assert chat.ticket == {
@@ -53,8 +65,12 @@ def test_all_in_one_first_message_is_booked_in_two_customer_turns(store) -> None
         raw_phone = s.execute(text("SELECT phone FROM customer")).scalar_one()
         assert b"13812345678" not in bytes(raw_phone)
         raw_texts = [bytes(r) for r in s.execute(text("SELECT text FROM message")).scalars()]
-        assert len(raw_texts) == 4 and not any(b"13812345678" in r for r in raw_texts)
+        assert len(raw_texts) == 6 and not any(b"13812345678" in r for r in raw_texts)
         assert s.scalar(select(Customer.phone)) == "13812345678"
+        # The street address is stored whole for the technician, encrypted at rest.
+        assert s.scalar(select(Ticket.address)) == ADDRESS
+        raw_address = s.execute(text("SELECT address FROM ticket")).scalar_one()
+        assert ADDRESS.encode() not in bytes(raw_address)
 
 
 def test_piecemeal_information_is_asked_for_one_thing_at_a_time(store) -> None:
@@ -67,6 +83,8 @@ def test_piecemeal_information_is_asked_for_one_thing_at_a_time(store) -> None:
     chat.press("丹斯提尼")
     assert "哪个区县" in chat.text()
     chat.say("焦作温县")
+    assert "详细地址" in chat.text()
+    chat.say("温县中州路88号3单元501")
     assert "手机号" in chat.text()
     chat.say("13812345678")
     assert "已为您登记" in chat.text() and len(chat.buttons()) == 4
@@ -80,7 +98,7 @@ def test_ambiguous_district_offers_the_candidates_as_buttons(store) -> None:
     assert "河南省开封市鼓楼区" in labels and "福建省福州市鼓楼区" in labels
     assert chat.ticket["adcode"] is None
     chat.press("开封")
-    assert chat.ticket["adcode"] == "410204" and "手机号" in chat.text()
+    assert chat.ticket["adcode"] == "410204" and "详细地址" in chat.text()
 
 
 def test_dongguan_needs_a_town_and_offers_town_buttons(store) -> None:
@@ -91,7 +109,8 @@ def test_dongguan_needs_a_town_and_offers_town_buttons(store) -> None:
     assert "虎门镇" in labels
     chat.press("虎门镇")
     assert chat.ticket["town"] == "虎门镇" and chat.ticket["covered"] is True
-    assert "已为您登记" in chat.text() and "东莞市虎门镇" in chat.text()
+    chat.say("虎门镇连升路8号")
+    assert "已为您登记" in chat.text() and "东莞市虎门镇连升路8号" in chat.text()
 
 
 def test_out_of_area_is_said_honestly_offers_a_human_and_never_books(store) -> None:
@@ -119,6 +138,7 @@ def test_unsupported_brand_is_declined_with_a_human_offered(store) -> None:
 def test_invalid_phone_gets_an_explanation_and_a_second_chance(store) -> None:
     chat = ChatUser(make_engine(store))
     chat.say("焦作温县 丹斯提尼保险柜密码忘了")
+    chat.say(ADDRESS)
     assert "手机号" in chat.text()
     chat.say("1381234")
     assert "11 位" in chat.text() and chat.ticket["phone_masked"] is None
@@ -132,6 +152,7 @@ def test_correction_of_the_place_moves_the_ticket(store) -> None:
     assert chat.ticket["status"] == "out_of_area"
     chat.say("不对，是焦作温县")
     assert chat.ticket["adcode"] == "410825" and chat.ticket["status"] == "collecting"
+    chat.say(ADDRESS)
     assert "温县" in chat.text() and len(chat.buttons()) == 4
 
 
@@ -207,9 +228,8 @@ def test_delete_my_data_erases_personal_data_and_keeps_anonymous_stats(store) ->
 
 def test_a_window_taken_meanwhile_gets_an_apology_and_fresh_offers(store) -> None:
     engine = make_engine(store)
-    first, second = ChatUser(engine, "a"), ChatUser(engine, "b")
-    first.say(ALL_IN_ONE)
-    second.say(ALL_IN_ONE.replace("13812345678", "13912345678"))
+    first = offered_chat(store, user="a", engine=engine)
+    second = offered_chat(store, ALL_IN_ONE.replace("13812345678", "13912345678"), user="b", engine=engine)
     assert first.buttons()[0]["value"] == second.buttons()[0]["value"]
     first.press(0)
     second.press(0)
@@ -269,8 +289,8 @@ def test_after_the_technician_marks_the_visit_done_a_new_report_is_a_new_ticket(
 
 
 def test_a_preferred_time_in_the_first_message_is_honoured(store) -> None:
-    chat = ChatUser(make_engine(store))  # the clock says Monday 2026-11-23 10:00
-    chat.say("焦作温县丹斯提尼保险柜打不开，明天下午来修，电话13812345678")
+    # The clock says Monday 2026-11-23 10:00.
+    chat = offered_chat(store, "焦作温县丹斯提尼保险柜打不开，明天下午来修，电话13812345678")
     offers = [b["label"] for b in chat.buttons() if b["value"].startswith("预约")]
     assert offers and all(label.startswith("11月24日（周二）") for label in offers)
     assert all(int(label.split(" ")[1][:2]) >= 12 for label in offers)

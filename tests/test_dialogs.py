@@ -4,128 +4,41 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 import pytest
+from dialog_helpers import (
+    ALL_IN_ONE,
+    CST,
+    DONGGUAN,
+    GULOU,
+    LHASA,
+    MENGZHOU,
+    NOW,
+    WEN,
+    Chat,
+    FakeServices,
+    P,
+    book,
+    buttons,
+    kinds,
+    texts,
+)
 
 import dialogs
 from dialogs import (
     BookSlot,
     CancelBooking,
-    Catalog,
     ConversationState,
-    CoverageView,
     DetachTicket,
     EraseCustomer,
     Escalate,
-    Offer,
-    PriceQuote,
     Progress,
     Reschedule,
     SaveTicket,
     ScheduleFollowUps,
 )
-from nlu.types import Parse, When
-from regions.place import Place
-
-CST = timezone(timedelta(hours=8))
-NOW = datetime(2026, 11, 23, 10, 0, tzinfo=CST)
-WEN = Place("410825", "河南省", "焦作市", "温县")
-MENGZHOU = Place("410883", "河南省", "焦作市", "孟州市")
-LHASA = Place("540102", "西藏自治区", "拉萨市", "城关区")
-DONGGUAN = Place("441900", "广东省", "东莞市", None)
-GULOU = (Place("350102", "福建省", "福州市", "鼓楼区"), Place("320106", "江苏省", "南京市", "鼓楼区"))
-
-CATALOG = Catalog(
-    products={"safe": "保险柜", "lock": "智能锁"},
-    faults={"cannot_open": "打不开", "forgot_password": "忘记密码", "no_power": "没电/不亮", "other": "其他问题"},
-    brands={"丹斯提尼": ("safe",), "旗电佳": ("lock",)},
-    fault_choices={"safe": ("forgot_password", "cannot_open", "no_power", "other")},
-)
-
-
-def slot(hours: int, technician: str, eta: int) -> Offer:
-    start = datetime(2026, 11, 24, 9, 0, tzinfo=CST) + timedelta(hours=hours)
-    return Offer(ref=f"{technician}-{hours}", technician=technician, start=start, end=start + timedelta(hours=2),
-                 distance_km=eta / 2, eta_minutes=eta)
-
-
-class FakeServices:
-    catalog = CATALOG
-
-    def __init__(self) -> None:
-        self.slots = [slot(0, "王强", 20), slot(0, "李明", 45), slot(2, "王强", 20), slot(4, "王强", 20)]
-        self.covered = {"410825", "410883", "441900"}
-        self.towns = {"441900": ("虎门镇", "南城街道", "东城街道")}
-        self.progress_value: Progress | None = None
-        self.offer_calls: list[dict] = []
-
-    def coverage(self, brand, product, place):
-        if place.adcode in self.towns and not place.town:
-            return CoverageView(None, "need_town", need_town=True, towns=self.towns[place.adcode])
-        if place.adcode in self.towns and place.town not in self.towns[place.adcode]:
-            return CoverageView(False, "town_not_served")
-        if place.adcode in self.covered:
-            return CoverageView(True)
-        return CoverageView(False, "out_of_area")
-
-    def towns_of(self, adcode):
-        return (*self.towns.get(adcode, ()), "石龙镇", "长安镇") if adcode in self.towns else ()
-
-    def offers(self, *, brand, product, place, after, prefer, count=3):
-        self.offer_calls.append({"prefer": prefer, "count": count})
-        found = [s for s in self.slots if s.start >= after]
-        if prefer and prefer.start:
-            found = [s for s in found if prefer.start <= s.start < (prefer.end or s.start + timedelta(1))]
-        return found[:count]
-
-    def progress(self, ticket_id):
-        return self.progress_value
-
-    def price(self, product, fault):
-        if product == "safe" and fault == "forgot_password":
-            return PriceQuote(call_out_fee=50, low=80, high=150)
-        return PriceQuote(call_out_fee=50)
-
-
-def P(text: str, intent: str = "report_fault", **facts) -> Parse:  # noqa: N802 - reads like a literal
-    return Parse(text=text, intent=intent, **facts)
-
-
-ALL_IN_ONE = P("我在焦作温县，丹斯提尼保险柜密码忘了，电话13812345678", brand="丹斯提尼", brand_supported=True,
-               product="safe", fault="forgot_password", place=WEN, phone="13812345678")
-
-
-class Chat:
-    """Runs turns like the engine would: state in, state out (through JSON, as stored)."""
-
-    def __init__(self, services: FakeServices | None = None) -> None:
-        self.services = services or FakeServices()
-        self.state = ConversationState()
-        self.now = NOW
-
-    def send(self, parse: Parse) -> dialogs.Step:
-        step = dialogs.step(self.state, parse, self.services, self.now)
-        self.state = ConversationState.from_json(json.loads(json.dumps(step.state.to_json())))
-        if self.state.ticket_id is None and any(isinstance(e, SaveTicket) for e in step.effects):
-            self.state.ticket_id = 1
-        return step
-
-    def press(self, step: dialogs.Step, index: int, parse_intent: str = "out_of_scope") -> dialogs.Step:
-        button = [b for r in step.replies for b in r.buttons][index]
-        return self.send(P(button.value, parse_intent))
-
-
-def texts(step: dialogs.Step) -> str:
-    return "\n".join(r.text for r in step.replies)
-
-
-def buttons(step: dialogs.Step) -> list[str]:
-    return [b.label for r in step.replies for b in r.buttons]
-
-
-def kinds(step: dialogs.Step) -> list[type]:
-    return [type(e) for e in step.effects]
+from nlu.types import When
 
 
 def test_all_in_one_first_message_gets_summary_with_offers_then_one_press_books() -> None:
@@ -149,7 +62,7 @@ def test_all_in_one_first_message_gets_summary_with_offers_then_one_press_books(
     booked = chat.press(first, 1)
     assert kinds(booked)[-2:] == [BookSlot, ScheduleFollowUps]
     book = next(e for e in booked.effects if isinstance(e, BookSlot))
-    assert book.offer.technician == "李明" and book.offer.ref == "李明-0"
+    assert book.offer.technician == "李明" and book.offer.ref == "李明-112409"
     assert "预约成功" in texts(booked) and "李明" in texts(booked) and "138****5678" in texts(booked)
     assert chat.state.stage == "booked"
     assert next(e for e in booked.effects if isinstance(e, SaveTicket)).status == "booked"
@@ -167,9 +80,13 @@ def test_piecemeal_asks_one_missing_thing_at_a_time_with_buttons() -> None:
     assert chat.state.fault == "forgot_password"
     assert "哪个区县" in texts(step) and chat.state.expecting == "place"
     step = chat.send(P("温县", place=WEN))
+    assert "详细地址" in texts(step) and chat.state.expecting == "address" and not buttons(step)
+    step = chat.send(P("建设路12号4栋201", "out_of_scope"))
     assert "手机号" in texts(step) and chat.state.expecting == "phone"
+    assert chat.state.address == "建设路12号4栋201"
     step = chat.send(P("13812345678", phone="13812345678"))
     assert "已为您登记" in texts(step) and len(buttons(step)) == 4
+    assert "温县建设路12号***" in texts(step) and "4栋201" not in texts(step)
 
 
 def test_ambiguous_district_offers_choice_buttons_and_ordinal_answer_picks_one() -> None:
@@ -182,7 +99,7 @@ def test_ambiguous_district_offers_choice_buttons_and_ordinal_answer_picks_one()
     chat.services.covered.add("320106")
     step = chat.send(P("第二个", "out_of_scope"))
     assert chat.state.place["adcode"] == "320106"
-    assert "手机号" in texts(step)
+    assert "详细地址" in texts(step)
 
 
 def test_town_needed_asks_town_with_buttons_and_accepts_name_without_suffix() -> None:
@@ -193,7 +110,7 @@ def test_town_needed_asks_town_with_buttons_and_accepts_name_without_suffix() ->
     assert chat.state.expecting == "town"
     step = chat.send(P("虎门", "out_of_scope"))
     assert chat.state.place["town"] == "虎门镇"
-    assert "手机号" in texts(step)
+    assert "详细地址" in texts(step)
 
 
 def test_out_of_area_says_so_offers_human_never_books_and_insisting_escalates() -> None:
@@ -250,10 +167,6 @@ def test_brand_correction_to_unsupported_brand_stops_booking() -> None:
     assert chat.state.stage == "out_of_area" and "得力" in texts(step)
     step = chat.send(P("预约 11月24日（周二） 09:00-11:00 王强", "out_of_scope"))
     assert not any(isinstance(e, BookSlot) for e in step.effects)
-
-
-def book(chat: Chat) -> dialogs.Step:
-    return chat.press(chat.send(ALL_IN_ONE), 0)
 
 
 def test_reschedule_offers_other_windows_and_press_moves_the_booking() -> None:

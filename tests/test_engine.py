@@ -162,6 +162,7 @@ def test_twenty_chats_pressing_the_same_window_at_once_book_it_exactly_once(stor
     users = [ChatUser(engines[i % 2], f"race-{i}") for i in range(20)]
     for i, user in enumerate(users):
         user.say(f"我在焦作温县，丹斯提尼保险柜密码忘了，电话138{i:08d}")
+        user.say("建设路12号4栋201")
     first = {u.buttons()[0]["value"] for u in users}
     assert len(first) == 1, "everyone was offered the same earliest window"
     value = first.pop()

@@ -112,7 +112,8 @@ def test_unsubscribe_words_inside_a_sentence_are_not_a_command() -> None:
 
 
 def test_the_maintenance_button_offers_windows_with_the_visited_facts() -> None:
-    facts = {"ticket_id": 7, "brand": "丹斯提尼", "product": "safe", "place": WEN.to_json(), "phone": "13812345678"}
+    facts = {"ticket_id": 7, "brand": "丹斯提尼", "product": "safe", "place": WEN.to_json(), "phone": "13812345678",
+             "address": "建设路12号4栋201"}
     state = offer_maintenance(ConversationState(stage=BOOKED, ticket_id=7), facts)
     step = turn(state, "预约保养检查")
     assert step.effects[0] == DetachTicket()

@@ -49,6 +49,8 @@ async def test_chat_contract_shape_and_ticket_lifecycle(client) -> None:
 async def test_all_in_one_booking_over_http(client) -> None:
     r = await client.post("/api/chat", json={"user": "w2", "text": "我在焦作温县，丹斯提尼保险柜密码忘了，电话13812345678"})
     data = r.json()
+    assert "详细地址" in data["replies"][0]["text"] and data["replies"][0]["buttons"] == []
+    data = (await client.post("/api/chat", json={"user": "w2", "text": "建设路12号4栋201"})).json()
     assert len(data["replies"]) == 1 and len(data["replies"][0]["buttons"]) == 4
     value = data["replies"][0]["buttons"][0]["value"]
     data = (await client.post("/api/chat", json={"user": "w2", "text": value})).json()

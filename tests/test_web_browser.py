@@ -83,6 +83,9 @@ def test_booking_through_the_page(server: str, browser, tmp_path) -> None:
     assert "报修" in page.locator(".msg--bot").first.inner_text()
     page.fill("#text", "我在焦作温县，丹斯提尼保险柜密码忘了，电话13812345678")
     page.press("#text", "Enter")
+    page.get_by_text("详细地址").wait_for(timeout=10000)  # asked without buttons
+    page.fill("#text", "建设路12号4栋201")
+    page.press("#text", "Enter")
     offers = page.locator(".choices button")
     offers.first.wait_for(timeout=10000)
     assert offers.count() == 4
@@ -96,7 +99,7 @@ def test_booking_through_the_page(server: str, browser, tmp_path) -> None:
     assert window in ticket.inner_text()
     # The customer's own message and the pressed button's value appear as sent messages.
     mine = page.locator(".msg--me").all_inner_texts()
-    assert mine[0].startswith("我在焦作温县") and mine[1].startswith("预约 ")
+    assert mine[0].startswith("我在焦作温县") and mine[1] == "建设路12号4栋201" and mine[2].startswith("预约 ")
     page.screenshot(path=os.environ.get("CHAT_SCREENSHOT") or str(tmp_path / "chat.png"), full_page=True)
     assert external == [], f"the page loaded external resources: {external}"
 

@@ -6,7 +6,7 @@ Portable to SQLite and PostgreSQL: JSON columns, timezone-aware datetimes stored
 migrations can refer to them on both backends. The Alembic migrations in
 ``bot/store/migrations/versions`` create exactly this schema (a test compares the two).
 
-Personal data: ``Customer.phone/name/address``, ``Technician.phone``, ``Message.text``,
+Personal data: ``Customer.phone/name/address``, ``Ticket.address``, ``Technician.phone``, ``Message.text``,
 ``Conversation.state``, ``Message.buttons``, ``OutboxMessage.payload``, ``Ticket.visit_notes`` and
 ``SurveyAnswer.comment`` are encrypted; ``Customer.phone_hash`` (keyed HMAC of the normalised phone)
 finds a customer by phone.
@@ -205,6 +205,16 @@ class Ticket(Base):
     visited_at: Mapped[datetime | None]
     visit_notes: Mapped[str | None] = mapped_column(EncryptedText())
     visit_check: Mapped[dict[str, Any] | None] = mapped_column(JSON())
+    # Intake a technician can act on, and what operators must see at once (migration 0003).
+    # ``address``: street, 小区, building and door below the county, encrypted; shown whole to operators
+    # and technicians, masked to the customer. Erased with the customer's data.
+    address: Mapped[str | None] = mapped_column(EncryptedString())
+    urgent: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Why a ticket was closed or cancelled without a visit ("declined", "self_fix", "customer" …).
+    close_reason: Mapped[str | None] = mapped_column(String(64))
+    # Operators alerted without a hand-over ("urgent", "person_shut_in", "fire"): the latest reason.
+    alert_reason: Mapped[str | None] = mapped_column(String(64))
+    alerted_at: Mapped[datetime | None]
 
     customer: Mapped[Customer | None] = relationship(back_populates="tickets")
     conversation: Mapped[Conversation | None] = relationship(back_populates="tickets")
