@@ -124,11 +124,16 @@ class EffectApplier:
         return ticket if ticket is not None and ticket.conversation_id == self.conversation.id else None
 
     def _AlertOperators(self, effect: AlertOperators) -> None:  # noqa: N802
-        """Flag the ticket for the operators' list; the chat stays with the bot (no status change)."""
+        """Put the ticket in the operators' queue at once (status ``escalated``, the alert's reason) while
+        the chat stays with the bot: the customer can still book the earliest window, and booking it
+        settles the ticket as ``booked``. Nobody holds the chat until an operator takes it over."""
         ticket = self._current()
         ticket.urgent = True  # every alert is about something that cannot wait
         ticket.alert_reason = effect.reason
         ticket.alerted_at = self.now
+        if ticket.status in ("collecting", "out_of_area"):
+            ticket.status = "escalated"
+            ticket.escalation_reason = effect.reason
         self._audit("ticket.alert", ticket, {"reason": effect.reason})
 
     # -- bookings ------------------------------------------------------------------------------------

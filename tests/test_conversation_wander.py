@@ -136,12 +136,13 @@ def test_an_urgent_lockout_at_night_is_told_the_truth_alerted_and_can_still_book
     chat.say("丹斯提尼保险柜打不开了，急！焦作温县，13812345678")
     chat.say(ADDRESS)
     assert "今天已经没有师傅能赶过去了" in chat.text() and "上门费另加 30 元" in chat.text()
-    assert chat.ticket["status"] == "collecting", "operators are alerted; the chat is not handed over"
+    # Escalated at once so a person can try, yet the bot keeps the chat: the morning window is offered.
+    assert chat.ticket["status"] == "escalated"
     morning = chat.buttons()[0]["label"]
     assert morning.startswith("11月24日（周二） 08:00")
     with store.session() as s:
         ticket = s.scalars(select(Ticket)).one()
-        assert ticket.urgent is True and ticket.alert_reason == "urgent"
+        assert ticket.urgent is True and ticket.alert_reason == ticket.escalation_reason == "urgent"
         assert ticket.alerted_at == night.now
         assert s.scalar(select(AuditLog.detail).where(AuditLog.action == "ticket.alert")) == {"reason": "urgent"}
     chat.press(0)
@@ -155,7 +156,7 @@ def test_a_child_shut_in_hears_110_first_and_operators_are_alerted(store) -> Non
     assert chat.buttons(), "and help goes on: the town buttons"
     with store.session() as s:
         ticket = s.scalars(select(Ticket)).one()
-        assert ticket.alert_reason == "person_shut_in" and ticket.status == "collecting"
+        assert ticket.alert_reason == "person_shut_in" and ticket.status == "escalated"
 
 
 def test_the_street_address_is_encrypted_and_erased_with_the_customer(store) -> None:
