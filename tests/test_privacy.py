@@ -42,7 +42,7 @@ def test_key_file_created_with_0600(no_env_key):
     assert len(base64.b64decode(path.read_text())) == 32
     # The same file is reused: data encrypted now decrypts later.
     blob = privacy.encrypt("13812345678")
-    privacy._keys_for.cache_clear()
+    privacy.forget_cached_keys()
     assert privacy.decrypt(blob) == "13812345678"
 
 
