@@ -24,11 +24,12 @@ from starlette.routing import Route
 
 from bot.engine import Engine
 from bot.messages import InboundMessage
+from bot.text_guard import MAX_ID_CHARS, MAX_TEXT_CHARS
 from dialogs.texts import say
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
-MAX_USER_CHARS = 128
-MAX_MESSAGE_ID_CHARS = 128
+MAX_USER_CHARS = MAX_ID_CHARS
+MAX_MESSAGE_ID_CHARS = MAX_ID_CHARS
 _STATIC = {"chat.js": "text/javascript; charset=utf-8", "chat.css": "text/css; charset=utf-8"}
 
 
@@ -121,7 +122,7 @@ async def _server_error(request: Request, exc: Exception) -> Response:
 ERROR_HANDLERS = {HTTPException: _http_error, 500: _server_error}
 
 
-def routes(engine: Engine, *, max_body_bytes: int = 65536, max_text_chars: int = 20000) -> list[Route]:
+def routes(engine: Engine, *, max_body_bytes: int = 65536, max_text_chars: int = MAX_TEXT_CHARS) -> list[Route]:
     """The web chat routes bound to ``engine``."""
 
     async def chat(request: Request) -> Response:
