@@ -19,12 +19,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.booking.calendar import windows_on
 from bot.booking.offers import SlotOffer
 from bot.booking.settings import settings
+from bot.store.db import dialect_insert
 from bot.store.models import AuditLog, Booking, FollowUp, Slot, Technician, Ticket
 from bot.store.types import utcnow
 
@@ -41,9 +41,8 @@ def _valid_window(tech: Technician, offer: SlotOffer, config: dict[str, Any] | N
 
 
 def _slot_id(session: Session, tech: Technician, start: datetime, end: datetime) -> int:
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(
-        insert(Slot)
+        dialect_insert(session, Slot)
         .values(technician_id=tech.id, start=start, end=end, capacity=tech.slot_capacity, booked=0)
         .on_conflict_do_nothing(index_elements=["technician_id", "start"])
     )
