@@ -39,12 +39,10 @@ def erase_customer(session: Session, customer: Customer, *, actor: str = "custom
     )
     erased_messages = 0
     if conversation_ids:
-        session.execute(
-            update(Conversation)
-            .where(Conversation.id.in_(conversation_ids))
-            .values(state={}, expecting=None)
-            .execution_options(synchronize_session=False)
-        )
+        # One object each, not one UPDATE for all: the new (empty) state is encrypted for its own row.
+        for conversation in session.scalars(select(Conversation).where(Conversation.id.in_(conversation_ids))):
+            conversation.state = {}
+            conversation.expecting = None
         erased_messages = session.execute(
             update(Message)
             .where(Message.conversation_id.in_(conversation_ids))

@@ -8,7 +8,8 @@ migrations can refer to them on both backends. The single Alembic migration in
 
 Personal data: ``Customer.phone/name/address``, ``Technician.phone``, ``Message.text``,
 ``Conversation.state`` and ``SurveyAnswer.comment`` are encrypted; ``Customer.phone_hash`` (keyed HMAC of the normalised phone)
-finds a customer by phone.
+finds a customer by phone. Every table with encrypted columns has a ``row_key`` (:class:`bot.privacy.RowKeyed`):
+each ciphertext is bound to its table, column and row key, so it cannot be moved to another row.
 
 Status vocabularies are the tuples below; CHECK constraints keep the database honest.
 """
@@ -34,7 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from bot.privacy import EncryptedJSON, EncryptedString, EncryptedText
+from bot.privacy import EncryptedJSON, EncryptedString, EncryptedText, RowKeyed
 from bot.store.types import UTCDateTime, utcnow
 
 TICKET_STATUSES = ("collecting", "out_of_area", "escalated", "booked", "visited", "closed", "cancelled")
@@ -62,7 +63,7 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[str]: JSON()}
 
 
-class Customer(Base):
+class Customer(RowKeyed, Base):
     """A person who reported a fault. Personal fields are encrypted; ``erased_at`` marks erasure."""
 
     __tablename__ = "customer"
@@ -91,7 +92,7 @@ class Operator(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Conversation(Base):
+class Conversation(RowKeyed, Base):
     """One chat on one channel. The engine locks this row per message (``db.lock_conversation``).
 
     ``state`` is the dialog's JSON state (encrypted: it holds the phone and place), ``expecting`` the slot the bot last asked for, and
@@ -125,7 +126,7 @@ class Conversation(Base):
         return self.operator_id
 
 
-class Message(Base):
+class Message(RowKeyed, Base):
     """A message in or out, text encrypted (customers type phone numbers and addresses)."""
 
     __tablename__ = "message"
@@ -191,7 +192,7 @@ class Ticket(Base):
         return None
 
 
-class Technician(Base):
+class Technician(RowKeyed, Base):
     """A field technician, loaded from config by ``bot.technicians.sync_from_config``.
 
     ``code`` is the stable key from config; ``products``/``brands`` are JSON lists; ``hours`` overrides
@@ -301,7 +302,7 @@ class FollowUp(Base):
     ticket: Mapped[Ticket] = relationship()
 
 
-class SurveyAnswer(Base):
+class SurveyAnswer(RowKeyed, Base):
     """One answer to a satisfaction survey question; the free-text comment is encrypted."""
 
     __tablename__ = "survey_answer"
