@@ -3,8 +3,8 @@
 Portable to SQLite and PostgreSQL: JSON columns, timezone-aware datetimes stored in UTC
 (:class:`bot.store.types.UTCDateTime`), ciphertext in ``LargeBinary`` columns
 (:class:`bot.privacy.EncryptedString`). Constraint names follow :data:`NAMING_CONVENTION`, so
-migrations can refer to them on both backends. The single Alembic migration in
-``bot/store/migrations/versions`` creates exactly this schema (a test compares the two).
+migrations can refer to them on both backends. The Alembic migrations in
+``bot/store/migrations/versions`` create exactly this schema (a test compares the two).
 
 Personal data: ``Customer.phone/name/address``, ``Technician.phone``, ``Message.text``,
 ``Conversation.state`` and ``SurveyAnswer.comment`` are encrypted; ``Customer.phone_hash`` (keyed HMAC of the normalised phone)
