@@ -106,6 +106,22 @@ def test_every_write_path_binds_and_reads_back(store) -> None:
     assert key_id_of(blob) == privacy.keyring().current_id and b"1390000" not in blob
 
 
+def test_joined_and_aliased_reads_use_each_row_s_own_key(store) -> None:
+    from sqlalchemy.orm import aliased, joinedload
+
+    [a, b] = _customers(store, "13812345678", "13900001111")
+    with store.session() as s:
+        for n, customer_id in enumerate((a, b)):
+            s.add(Conversation(channel="web", chat_id=f"j{n}", customer_id=customer_id, state={"n": n}))
+    with store.session(readonly=True) as s:
+        convs = s.scalars(select(Conversation).options(joinedload(Conversation.customer)).order_by(Conversation.id)).all()
+        assert [(c.state, c.customer.phone) for c in convs] == [({"n": 0}, "13812345678"), ({"n": 1}, "13900001111")]
+        other = aliased(Customer)
+        pairs = s.execute(select(Customer.phone, other.phone).join(other, other.id != Customer.id)
+                          .order_by(Customer.id)).all()
+        assert pairs == [("13812345678", "13900001111"), ("13900001111", "13812345678")]
+
+
 def test_unbindable_writes_are_refused_not_stored_unbound(store) -> None:
     _customers(store, "13812345678")
     with pytest.raises(UnsealedValueError), store.session() as s:  # one value for many rows cannot be bound

@@ -117,18 +117,20 @@ def _cell_of(colexpr: ColumnElement[Any]) -> tuple[str, str] | None:
 
 
 class _EncryptedType(TypeDecorator[Any]):
-    """Shared behaviour of the encrypted types; subclasses say how a value becomes text and back."""
+    """Shared behaviour of the encrypted types: text values by default; JSON overrides dump and load."""
 
     impl = LargeBinary
     cache_ok = True
 
     def dump(self, value: Any) -> str:
         """The plaintext to encrypt for ``value``."""
-        raise NotImplementedError
+        if not isinstance(value, str):
+            raise TypeError(f"{type(self).__name__} takes str, not {type(value).__name__}")
+        return value
 
     def load(self, text: str) -> Any:
         """The value for decrypted ``text``."""
-        raise NotImplementedError
+        return text
 
     def seal(self, value: Any, table: str, column: str, row_key: str) -> Sealed:
         """``value`` encrypted for its cell."""
@@ -193,14 +195,6 @@ class EncryptedString(_EncryptedType):
     """
 
     cache_ok = True
-
-    def dump(self, value: Any) -> str:
-        if not isinstance(value, str):
-            raise TypeError(f"{type(self).__name__} takes str, not {type(value).__name__}")
-        return value
-
-    def load(self, text: str) -> str:
-        return text
 
 
 class EncryptedText(EncryptedString):
