@@ -142,6 +142,21 @@ def test_format_1_values_still_decrypt_and_are_rewritten_bound(store) -> None:
     assert _raw(store, "customer", "name", a)[:1] == b"\x02"  # write new
 
 
+def test_a_row_without_row_key_reads_old_values_and_gets_a_key_on_write(store) -> None:
+    """Rows inserted outside the application (no row key) hold format-1 values; a write gives them a key."""
+    [a] = _customers(store, "13812345678")
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE customer SET row_key = NULL, phone = :p, name = NULL, address = NULL"),
+                     {"p": _v1("13812345678")})
+    with store.session() as s:
+        customer = s.get(Customer, a)
+        assert customer.phone == "13812345678" and customer.row_key is None
+        customer.name = "王女士"
+    with store.session(readonly=True) as s:
+        customer = s.get(Customer, a)
+        assert len(customer.row_key) == 32 and (customer.phone, customer.name) == ("13812345678", "王女士")
+
+
 def test_a_new_model_needs_only_the_mixin() -> None:
     """What another branch's outbox table would do: the types and RowKeyed, no other code."""
 

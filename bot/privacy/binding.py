@@ -190,4 +190,7 @@ def _send_row_key(mapper: Mapper[Any], connection: Any, target: Any) -> None:
         pk = mapper.primary_key_from_instance(target)
         where = [c == v for c, v in zip(mapper.primary_key, pk, strict=True)]
         attributes.set_committed_value(target, ROW_KEY, connection.scalar(select(table.c[ROW_KEY]).where(*where)))
-    attributes.flag_modified(target, ROW_KEY)
+    if state.dict.get(ROW_KEY) is None:  # a row inserted outside the application: it gets its key now
+        setattr(target, ROW_KEY, new_row_key())
+    else:
+        attributes.flag_modified(target, ROW_KEY)

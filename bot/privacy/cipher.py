@@ -52,12 +52,6 @@ def key_id_of(blob: bytes) -> str:
     raise ValueError("not a repairbot ciphertext")
 
 
-def is_current(blob: bytes) -> bool:
-    """True when ``blob`` is format 2 under the keyring's current key (nothing for rotation to do)."""
-    key_id = keyring().current_id.encode("ascii")
-    return bytes(blob[: 2 + len(key_id)]) == bytes((V2, len(key_id))) + key_id
-
-
 def current_prefix() -> bytes:
     """The first bytes of every value encrypted now: lets SQL find values still under older keys."""
     key_id = keyring().current_id.encode("ascii")
