@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: setup run test test-sqlite bench lint fmt db gazetteer service-areas roster rasa clean
 
 # Setup talks on stderr only, so that `make bench` and `make -s ...` keep stdout for their results.
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	@echo "setting up $(VENV)" >&2
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) >&2
 	@$(BIN)/python -m pip install -q --upgrade pip >&2

@@ -12,6 +12,7 @@ from bot.config import load_config
 from bot.engine import Engine
 from bot.outbox.senders import Sender
 from bot.store.db import Database, default_url
+from bot.text_guard import MAX_TEXT_CHARS
 
 
 def open_database(url: str | None = None, *, prepare: bool = True) -> Database:
@@ -37,7 +38,7 @@ def server_settings(config: dict[str, Any] | None = None) -> dict[str, Any]:
         "host": str(section.get("host", "127.0.0.1")),
         "port": int(section.get("port", 8000)),
         "max_body_bytes": int(section.get("max_body_bytes", 65536)),
-        "max_text_chars": int(section.get("max_text_chars", 20000)),
+        "max_text_chars": int(section.get("max_text_chars", MAX_TEXT_CHARS)),
     }
 
 

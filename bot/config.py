@@ -1,6 +1,9 @@
 """Load ``config.yml``: brands, products, faults, hours, prices, follow-ups, technicians, channels.
 
-The file is found from ``REPAIRBOT_CONFIG`` or the project root. Secrets are never read from it.
+Which file: ``REPAIRBOT_CONFIG`` when set (an operator's own file); otherwise the default
+configuration, which is the repository's ``config.yml``. An installed package has no repository: the
+build copies that same file into the package as ``bot/default_config.yml`` (see setup.py), and it is
+used when present. Secrets are never read from it.
 """
 
 from __future__ import annotations
@@ -13,11 +16,19 @@ from typing import Any
 import yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: The default configuration inside an installed package (absent in a source checkout).
+PACKAGED_CONFIG = Path(__file__).resolve().parent / "default_config.yml"
+
+
+def default_config_path() -> Path:
+    """The configuration used without ``REPAIRBOT_CONFIG``: the packaged copy, else the repository's."""
+    return PACKAGED_CONFIG if PACKAGED_CONFIG.is_file() else PROJECT_ROOT / "config.yml"
 
 
 def config_path() -> Path:
     """Return the path of the active configuration file."""
-    return Path(os.environ.get("REPAIRBOT_CONFIG") or PROJECT_ROOT / "config.yml")
+    env = os.environ.get("REPAIRBOT_CONFIG")
+    return Path(env) if env else default_config_path()
 
 
 @cache

@@ -228,11 +228,9 @@ class EffectApplier:
         from bot.outbox import queue
 
         queue.cancel(self.session, conversation_id=conv.id, reason="customer erased their data")
-        self.session.execute(
-            update(OutboxMessage).where(OutboxMessage.conversation_id == conv.id)
-            .values(payload={"text": "", "buttons": [], "erased": True})
-            .execution_options(synchronize_session=False)
-        )
+        # Row by row: each ciphertext is bound to its row (bot.privacy), and a chat has a handful of rows.
+        for row in self.session.scalars(select(OutboxMessage).where(OutboxMessage.conversation_id == conv.id)):
+            row.payload = {"text": "", "buttons": [], "erased": True}
         conv.customer_id = None
         conv.customer = None
         if customer is None:

@@ -40,7 +40,7 @@ from bot.messages import InboundMessage, Reply
 from bot.services import DbServices, catalog_from_config
 from bot.store.db import Database, lock_conversation, seen_message
 from bot.store.models import Conversation, Message, Ticket
-from bot.text_guard import clean_text, storable
+from bot.text_guard import MAX_MESSAGE_CHARS, clean_text, storable
 from bot.ticket_view import ticket_json
 from dialogs import ConversationState
 from dialogs.texts import say
@@ -86,7 +86,7 @@ class Engine:
         self._nlu = nlu
         self.clock = clock or (lambda: datetime.now(self.tz))
         self.catalog = catalog_from_config(self.config)
-        self.max_chars = int((self.config.get("dialog") or {}).get("max_message_chars", 500))
+        self.max_chars = int((self.config.get("dialog") or {}).get("max_message_chars", MAX_MESSAGE_CHARS))
         self._chat_locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = weakref.WeakValueDictionary()
         # No writer lock here: on SQLite, Database.session already queues this process's writers on one
         # lock per file (cheaper than spinning on SQLite's busy timeout).

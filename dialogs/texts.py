@@ -1,4 +1,5 @@
-"""The bot's words: ``dialogs/texts.yml`` loaded once, plus formatting of days, windows and phones."""
+"""The bot's words: ``dialogs/texts.yml`` loaded once, plus formatting of days, windows and phones
+(``mask_phone`` is :func:`nlu.phones.mask_phone`, the one masking rule)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from nlu.phones import mask_phone as mask_phone  # re-exported: the bot's texts show phones masked
 
 _TEXTS = Path(__file__).with_name("texts.yml")
 _NOISE = re.compile(r"[\s\u3000,.!?;:，。！？；：、~～…\"'“”‘’()（）【】\[\]]+")
@@ -32,16 +35,6 @@ def say(key: str, **values: Any) -> str:
 def squash(text: str) -> str:
     """Text without spaces and punctuation, lower-cased: how commands and button values are compared."""
     return _NOISE.sub("", text or "").lower()
-
-
-def mask_phone(phone: str | None) -> str:
-    """138****5678: enough for the customer to recognise, useless to anyone else."""
-    if not phone:
-        return "-"
-    digits = re.sub(r"\D", "", phone)
-    if len(digits) < 7:
-        return "*" * len(digits)
-    return f"{digits[:3]}****{digits[-4:]}"
 
 
 def day_label(moment: datetime) -> str:

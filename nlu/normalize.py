@@ -7,10 +7,11 @@ import unicodedata
 from functools import cache
 from pathlib import Path
 
-# Long enough for any real message (addresses included); a pasted novel is read only this far.
-MAX_CHARS = 500
+from nlu.text_guard import MAX_MESSAGE_CHARS, strip_controls
 
-_CONTROL = re.compile(r"[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]+")
+# Long enough for any real message (addresses included); a pasted novel is read only this far.
+MAX_CHARS = MAX_MESSAGE_CHARS
+
 _TRADITIONAL = Path(__file__).resolve().parent / "data" / "traditional.tsv"
 # Single Han characters separated by spaces ("保 险 柜 打 不 开", "门 锁"): a message typed spaced
 # out. A lone character is never a word of its own here, so closing the gaps loses nothing.
@@ -38,7 +39,7 @@ def normalize(text: str) -> str:
     """Return the form every extractor reads.
 
     NFKC folds full-width digits and letters (１３８, ＡＢＣ) and compatibility forms; latin is
-    lower-cased; control and zero-width characters become spaces (they split words, never join them);
+    lower-cased; controls become spaces and invisible characters go (:func:`nlu.text_guard.strip_controls`);
     runs of whitespace collapse. Traditional characters become simplified (保險櫃 → 保险柜) and a
     message typed with a space between every character is closed up (丹 斯 提 尼 → 丹斯提尼).
     Offsets are not preserved, so extractors report values, not spans.
@@ -46,7 +47,7 @@ def normalize(text: str) -> str:
     if len(text) > MAX_CHARS * 2:
         text = text[: MAX_CHARS * 2]
     text = unicodedata.normalize("NFKC", text)
-    text = _CONTROL.sub(" ", text)
+    text = strip_controls(text)
     if _traditional_chars().search(text):
         text = text.translate(_simplified_table())
     text = " ".join(text.split())

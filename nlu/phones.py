@@ -12,6 +12,7 @@ has just asked for a phone, the text has a phone cue (电话, 手机 …) or is 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 _SPOKEN = str.maketrans("零〇一二三四五六七八九幺两", "0012345678912")
@@ -35,12 +36,38 @@ class PhoneReading:
     invalid: bool = False
 
 
-def _canonical(digits: str, had_prefix: bool) -> str:
+def canonical_phone(phone: str) -> str:
+    """The one written form of a phone number: ASCII digits, no +86/0086 country prefix.
+
+    Used wherever numbers are compared or shown: what the NLU returns, what the keyed lookup hash is
+    computed over (so "138 1234 5678", "+86 138-1234-5678" and full-width digits find one customer) and
+    what masking shows. Any Unicode decimal digit counts (full-width, Arabic-Indic); everything else
+    is dropped. ``0086`` is always the international prefix; a bare ``86`` only before an 11-digit
+    number starting with 1, so a landline such as 0861… keeps its digits.
+    """
+    digits = "".join(str(unicodedata.decimal(ch)) for ch in phone if ch.isdecimal())
     if digits.startswith("0086"):
         return digits[4:]
-    if digits.startswith("86") and (had_prefix or len(digits) == 13) and _MOBILE.match(digits[2:]):
+    if digits.startswith("86") and len(digits) == 13 and digits[2] == "1":
         return digits[2:]
     return digits
+
+
+def mask_phone(phone: str | None) -> str:
+    """``13812345678`` → ``138****5678``: enough for the customer to recognise, useless to anyone else.
+
+    Canonical form first (``+86 138…`` masks like ``138…``). Eleven digits or more keep the first three
+    and last four; seven to ten keep three and two (showing four would leave too few hidden); shorter
+    numbers are all stars. Nothing to show is ``-`` (how the bot's texts print a missing phone).
+    """
+    if not phone:
+        return "-"
+    digits = canonical_phone(phone)
+    if len(digits) >= 11:
+        return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+    if len(digits) >= 7:
+        return digits[:3] + "*" * (len(digits) - 5) + digits[-2:]
+    return "*" * len(digits)
 
 
 def _first_valid_in_groups(raw: str) -> str | None:
@@ -48,10 +75,10 @@ def _first_valid_in_groups(raw: str) -> str | None:
     for i in range(len(groups)):
         digits = ""
         for group in groups[i:]:
-            digits += re.sub(r"\D", "", group)
+            digits += canonical_phone(group)
             if len(digits) > 13:
                 break
-            number = _canonical(digits, False)
+            number = canonical_phone(digits)
             if _MOBILE.match(number) or _LANDLINE.match(number):
                 return number
     return None
@@ -67,8 +94,7 @@ def read_phone(text: str, *, expecting: bool = False) -> PhoneReading:
         raw = m.group()
         if _DATE.match(raw.strip()):
             continue
-        digits = re.sub(r"\D", "", raw)
-        number = _canonical(digits, raw.lstrip().startswith(("+", "00", "86")))
+        number = canonical_phone(raw)
         if _MOBILE.match(number) or _LANDLINE.match(number):
             return PhoneReading(number)
         if len(number) > 13:

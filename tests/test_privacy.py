@@ -42,7 +42,7 @@ def test_key_file_created_with_0600(no_env_key):
     assert len(base64.b64decode(path.read_text())) == 32
     # The same file is reused: data encrypted now decrypts later.
     blob = privacy.encrypt("13812345678")
-    privacy._keys_for.cache_clear()
+    privacy.forget_cached_keys()
     assert privacy.decrypt(blob) == "13812345678"
 
 
@@ -172,3 +172,22 @@ def test_the_key_file_never_exists_half_written(no_env_key, monkeypatch):
     privacy.encrypt("x")
     assert path.exists() and seen == []
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_one_masking_and_one_canonical_form_for_every_layer() -> None:
+    import dialogs.texts
+    import nlu.phones
+
+    assert privacy.mask_phone is dialogs.texts.mask_phone is nlu.phones.mask_phone
+    assert privacy.normalise_phone is nlu.phones.canonical_phone
+    assert privacy.mask_phone(None) == privacy.mask_phone("") == "-"  # what the bot's texts show
+    assert privacy.mask_phone("1234567") == "123**67"  # seven digits: never all shown
+
+
+@pytest.mark.parametrize(
+    ("typed", "canonical"),
+    [("+86 138-1234-5678", "13812345678"), ("0086 0371 6333 1234", "037163331234"),
+     ("١٣٨١٢٣٤٥٦٧٨", "13812345678"), ("86-13812345678", "13812345678"), ("0861 2345678", "08612345678")],
+)
+def test_canonical_phone(typed: str, canonical: str) -> None:
+    assert privacy.normalise_phone(typed) == canonical

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 
 from bot.privacy import decrypt, erase_customer, lookup_hash, normalise_phone
+from bot.privacy.columns import cell_context
 from bot.store.db import Database, lock_conversation, seen_message
 from bot.store.models import (
     AuditLog,
@@ -81,13 +82,14 @@ def test_personal_data_is_encrypted_at_rest(store):
     with store.engine.connect() as conn:
         raw_state = conn.execute(text("SELECT state FROM conversation")).scalar_one()
         assert b"13812345678" not in bytes(raw_state) and "温县".encode() not in bytes(raw_state)
-        phone, name, address, phone_hash = conn.execute(
-            text("SELECT phone, name, address, phone_hash FROM customer WHERE id = :id"), {"id": customer_id}
+        phone, name, address, phone_hash, row_key = conn.execute(
+            text("SELECT phone, name, address, phone_hash, row_key FROM customer WHERE id = :id"), {"id": customer_id}
         ).one()
         raw_text = conn.execute(text("SELECT text FROM message")).scalar_one()
-    for raw, plain in ((phone, "13812345678"), (name, "王女士"), (address, "温县黄河路8号")):
+    for column, raw, plain in (("phone", phone, "13812345678"), ("name", name, "王女士"),
+                               ("address", address, "温县黄河路8号")):
         assert plain.encode() not in bytes(raw)
-        assert decrypt(bytes(raw)) == plain
+        assert decrypt(bytes(raw), cell_context("customer", column, row_key)) == plain  # bound to its cell
     assert b"13812345678" not in bytes(raw_text)
     assert "13812345678" not in phone_hash
     # Lookup by keyed hash finds the customer whatever way the number is typed.

@@ -25,7 +25,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.booking.calendar import windows_on
@@ -35,6 +34,7 @@ from bot.booking.search import eligible_technicians
 from bot.booking.settings import BookingSettings, settings
 from bot.booking.travel import visit_gap
 from bot.booking.urgent import check_urgent
+from bot.store.db import dialect_insert
 from bot.store.models import AuditLog, Booking, Slot, Technician, Ticket
 from bot.store.types import utcnow
 
@@ -78,9 +78,8 @@ def _covers(session: Session, tech: Technician, ticket: Ticket) -> bool:
 
 def _slot_id(session: Session, tech: Technician, offer: SlotOffer) -> int | None:
     """The slot row of ``offer`` (created on first booking); None if its start holds another kind of visit."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(
-        insert(Slot)
+        dialect_insert(session, Slot)
         .values(technician_id=tech.id, start=offer.start, end=offer.end, capacity=tech.slot_capacity, booked=0,
                 kind=offer.kind)
         .on_conflict_do_nothing(index_elements=["technician_id", "start"])

@@ -44,10 +44,11 @@ from bot.channels.web_updates import (
 )
 from bot.engine import Engine
 from bot.messages import InboundMessage
+from bot.text_guard import MAX_ID_CHARS, MAX_TEXT_CHARS
 from dialogs.texts import say
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
-MAX_MESSAGE_ID_CHARS = 128
+MAX_MESSAGE_ID_CHARS = MAX_ID_CHARS
 _STATIC = {"chat.js": "text/javascript; charset=utf-8", "chat.css": "text/css; charset=utf-8"}
 
 
@@ -156,7 +157,7 @@ ERROR_HANDLERS = {HTTPException: _http_error, 500: _server_error}
 MAX_WAIT_S = 25.0
 
 
-def routes(engine: Engine, *, max_body_bytes: int = 65536, max_text_chars: int = 20000,
+def routes(engine: Engine, *, max_body_bytes: int = 65536, max_text_chars: int = MAX_TEXT_CHARS,
            notifier: UpdateNotifier | None = None) -> list[Route]:
     """The web chat routes bound to ``engine``; ``notifier`` wakes long-polls on local deliveries."""
     notifier = notifier or UpdateNotifier()

@@ -19,6 +19,7 @@ Public API:
   see exactly one False. Recorded in the caller's transaction: if handling fails and rolls back, a
   retry is processed again. ``forget_processed_before(session, cutoff)`` prunes old ids (channels
   retry for minutes to hours, never for weeks).
+- ``dialect_insert(session, model)``: the dialect's INSERT construct (for ``ON CONFLICT``).
 """
 
 from __future__ import annotations
@@ -190,7 +191,10 @@ class Database:
         self.engine.dispose()
 
 
-def _insert(session: Session, model: type) -> Any:
+def dialect_insert(session: Session, model: Any) -> Any:
+    """``INSERT`` for ``model`` in the session's dialect, so ``.on_conflict_do_nothing(...)`` and
+    ``.on_conflict_do_update(...)`` are available: both backends spell them alike, but each dialect has
+    its own construct."""
     return (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(model)
 
 
@@ -207,7 +211,7 @@ def lock_conversation(session: Session, channel: str, chat_id: str) -> Conversat
     now = utcnow()
     # A concurrent first message may insert the same chat: ON CONFLICT makes both end on one row.
     session.execute(
-        _insert(session, Conversation)
+        dialect_insert(session, Conversation)
         .values(
             channel=channel, chat_id=chat_id, state={}, misunderstood_count=0, created_at=now, updated_at=now
         )
@@ -220,7 +224,7 @@ def seen_message(session: Session, channel: str, message_id: str) -> bool:
     """Record an inbound message id; True if (channel, message_id) was recorded before."""
     # RETURNING, not rowcount: ORM-executed INSERTs do not report a reliable rowcount on every driver.
     inserted = session.execute(
-        _insert(session, ProcessedMessage)
+        dialect_insert(session, ProcessedMessage)
         .values(channel=channel, message_id=message_id, at=utcnow())
         .on_conflict_do_nothing(index_elements=["channel", "message_id"])
         .returning(ProcessedMessage.message_id)

@@ -10,6 +10,8 @@ Personal data: ``Customer.phone/name/address``, ``Ticket.address``, ``Technician
 ``Conversation.state``, ``Message.buttons``, ``OutboxMessage.payload``, ``Ticket.visit_notes`` and
 ``SurveyAnswer.comment`` are encrypted; ``Customer.phone_hash`` (keyed HMAC of the normalised phone)
 finds a customer by phone.
+Every table with encrypted columns has a ``row_key`` (:class:`bot.privacy.RowKeyed`):
+each ciphertext is bound to its table, column and row key, so it cannot be moved to another row.
 
 Status vocabularies are the tuples below; CHECK constraints keep the database honest.
 """
@@ -35,7 +37,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from bot.privacy import EncryptedJSON, EncryptedString, EncryptedText
+from bot.privacy import EncryptedJSON, EncryptedString, EncryptedText, RowKeyed
 from bot.store.types import UTCDateTime, utcnow
 
 TICKET_STATUSES = ("collecting", "out_of_area", "escalated", "booked", "visited", "closed", "cancelled")
@@ -71,7 +73,7 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[str]: JSON()}
 
 
-class Customer(Base):
+class Customer(RowKeyed, Base):
     """A person who reported a fault. Personal fields are encrypted; ``erased_at`` marks erasure."""
 
     __tablename__ = "customer"
@@ -100,7 +102,7 @@ class Operator(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Conversation(Base):
+class Conversation(RowKeyed, Base):
     """One chat on one channel. The engine locks this row per message (``db.lock_conversation``).
 
     ``state`` is the dialog's JSON state (encrypted: it holds the phone and place), ``expecting`` the slot the bot last asked for, and
@@ -136,7 +138,7 @@ class Conversation(Base):
         return self.operator_id
 
 
-class Message(Base):
+class Message(RowKeyed, Base):
     """A message in or out, text encrypted (customers type phone numbers and addresses).
 
     ``author`` tells the bot's words from an operator's; ``proactive`` marks what was sent on the
@@ -175,7 +177,7 @@ class ProcessedMessage(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Ticket(Base):
+class Ticket(RowKeyed, Base):
     """One repair request. Brand/product/fault/region carry no personal data and survive erasure."""
 
     __tablename__ = "ticket"
@@ -229,7 +231,7 @@ class Ticket(Base):
         return None
 
 
-class Technician(Base):
+class Technician(RowKeyed, Base):
     """A field technician: from config.yml, the demo roster or a CSV import (``source``), see ``bot.roster``.
 
     ``code`` is the stable key; ``products``/``brands`` are JSON lists; ``hours`` overrides the global
@@ -327,7 +329,7 @@ class Booking(Base):
     slot: Mapped[Slot] = relationship()
 
 
-class OutboxMessage(Base):
+class OutboxMessage(RowKeyed, Base):
     """A message the bot or an operator sends on its own initiative, as a row first (see bot/outbox).
 
     Written in the transaction that decides to send it; a dispatcher claims it when ``available_at``
@@ -369,7 +371,7 @@ class OutboxMessage(Base):
     ticket: Mapped[Ticket | None] = relationship()
 
 
-class SurveyAnswer(Base):
+class SurveyAnswer(RowKeyed, Base):
     """One answer to a satisfaction survey question; the free-text comment is encrypted."""
 
     __tablename__ = "survey_answer"

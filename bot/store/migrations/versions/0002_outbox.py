@@ -86,12 +86,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("ticket") as batch:
-        batch.drop_column("visit_check")
-        batch.drop_column("visit_notes")
-        batch.drop_column("visited_at")
-    with op.batch_alter_table("conversation") as batch:
-        batch.drop_column("unsubscribed_at")
+    # Native DROP COLUMN (SQLite ≥ 3.35) for parent tables: a batch rebuild of ticket or conversation on
+    # SQLite drops the table, which cascades to its children. message has none, so it may be rebuilt.
+    for column in ("visit_check", "visit_notes", "visited_at"):
+        op.drop_column("ticket", column)
+    op.drop_column("conversation", "unsubscribed_at")
     with op.batch_alter_table("message") as batch:
         batch.drop_constraint(op.f("ck_message_author"), type_="check")
         batch.drop_constraint(op.f("fk_message_operator_id_operator"), type_="foreignkey")
