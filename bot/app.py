@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -11,6 +12,7 @@ from starlette.applications import Starlette
 from bot.config import load_config
 from bot.engine import Engine
 from bot.outbox.senders import Sender
+from bot.scheduler import DailyJob
 from bot.store.db import Database, default_url
 from bot.text_guard import MAX_TEXT_CHARS
 
@@ -51,6 +53,20 @@ def channel_senders(config: dict[str, Any]) -> dict[str, Sender]:
     return {}
 
 
+def retention_job(engine: Engine) -> DailyJob:
+    """The daily retention pass (PIPL): old message texts erased, de-duplication ids pruned."""
+    from bot.outbox.settings import clock_time
+    from bot.retention import daily_maintenance
+
+    run_at = ((engine.config.get("privacy") or {}).get("retention") or {}).get("run_at", "03:30")
+    at = clock_time(run_at, "privacy.retention.run_at")  # a bad value stops start-up, naming the key
+
+    async def run() -> None:
+        await asyncio.to_thread(daily_maintenance, engine.db, engine.clock(), engine.config)
+
+    return DailyJob("retention", at.hour, at.minute, run)
+
+
 def create_app(engine: Engine | None = None, *, database_url: str | None = None, background: bool = False) -> Starlette:
     """The web app: chat page, chat API and health check, over ``engine`` (built on demand).
 
@@ -75,9 +91,10 @@ def create_app(engine: Engine | None = None, *, database_url: str | None = None,
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        scheduler = Scheduler(engine.tz)
+        scheduler = app.state.scheduler = Scheduler(engine.tz)
         if background:
             scheduler.every("outbox", dispatcher.settings.interval_s, dispatcher.drain)
+            scheduler.daily(retention_job(engine))
             scheduler.start()
         try:
             yield

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from bot.outbox import queue
 from bot.outbox.dispatcher import DeliveryHook
 from bot.outbox.queue import Claimed
-from bot.outbox.settings import SettingsError, _hhmm
+from bot.outbox.settings import SettingsError, clock_time
 from bot.store.models import Booking, Conversation, Customer, Slot, Technician, Ticket
 from dialogs import proactive
 from dialogs.services import Offer
@@ -63,12 +63,12 @@ class FollowUpSettings:
             if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or value < 0):
                 raise SettingsError(f"followups.{key}: expected a number ≥ 0 or null, got {value!r}")
         return cls(
-            evening_before=_hhmm(evening, "followups.reminders.evening_before") if evening else None,
+            evening_before=clock_time(evening, "followups.reminders.evening_before") if evening else None,
             before_start_minutes=float(before) if before is not None else None,
             survey_after_hours=float(survey.get("after_visit_hours", 2)),
             nudge_after_hours=float(nudge) if nudge is not None else None,
             maintenance_days={str(k): int(v) for k, v in days.items()},
-            maintenance_at=_hhmm(section.get("maintenance_at", "10:00"), "followups.maintenance_at"),
+            maintenance_at=clock_time(section.get("maintenance_at", "10:00"), "followups.maintenance_at"),
             non_essential=frozenset(section.get("non_essential") or cls().non_essential),
         )
 

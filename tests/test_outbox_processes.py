@@ -190,3 +190,23 @@ def test_the_scheduler_never_drops_a_late_run() -> None:
             scheduler.shutdown()
 
     assert asyncio.run(inspect()) == {"misfire": None, "coalesce": True, "max": 1}
+
+
+def test_serve_schedules_the_dispatcher_and_the_daily_retention(store) -> None:
+    """`repairbot serve` (background=True) runs both jobs; a bad retention time stops start-up naming the key."""
+    from bot.app import retention_job
+    from bot.outbox.settings import SettingsError
+
+    app = create_app(make_engine(store, Clock(NOON)), background=True)
+    seen: list[str] = []
+
+    async def start() -> None:
+        async with app.router.lifespan_context(app):
+            seen.extend(app.state.scheduler.job_names)
+
+    asyncio.run(start())
+    assert {"outbox", "retention"} <= set(seen)
+    engine = make_engine(store, Clock(NOON))
+    engine.config = {**engine.config, "privacy": {"retention": {"run_at": "3am"}}}
+    with pytest.raises(SettingsError, match=r"privacy\.retention\.run_at"):
+        retention_job(engine)

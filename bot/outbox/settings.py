@@ -15,7 +15,8 @@ class SettingsError(ValueError):
     """A ``followups`` key in config.yml has the wrong shape."""
 
 
-def _hhmm(value: Any, key: str) -> time:
+def clock_time(value: Any, key: str) -> time:
+    """``"19:00"`` → ``time(19, 0)``; anything else raises :class:`SettingsError` naming ``key``."""
     try:
         hours, minutes = str(value).split(":")
         return time(int(hours), int(minutes))
@@ -80,8 +81,8 @@ class OutboxSettings:
             parts = str(quiet).split("-")
             if len(parts) != 2:
                 raise SettingsError(f'followups.quiet_hours: expected "HH:MM-HH:MM", got {quiet!r}')
-            quiet_hours = QuietHours(_hhmm(parts[0], "followups.quiet_hours"),
-                                     _hhmm(parts[1], "followups.quiet_hours"))
+            quiet_hours = QuietHours(clock_time(parts[0], "followups.quiet_hours"),
+                                     clock_time(parts[1], "followups.quiet_hours"))
         return cls(
             interval_s=_number(box, "interval_s", d.interval_s, prefix, minimum=0.1),
             batch_size=int(_number(box, "batch_size", d.batch_size, prefix, minimum=1)),
