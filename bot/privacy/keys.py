@@ -170,13 +170,27 @@ def _keyring_for(source: str, env_value: str | None) -> Keyring:
 
 
 def keyring() -> Keyring:
-    """The keyring in force (read once per source; :func:`forget_cached_keys` reads it again)."""
+    """The keyring in force (read once per source; :func:`forget_cached_keys` reads it again).
+
+    Called for every value encrypted or decrypted, so the key file's location is resolved from the
+    raw environment and working directory and cached: building its path each time cost more than the
+    AES-GCM operation itself.
+    """
     env_value = os.environ.get(SECRET_ENV) or None
-    return _keyring_for("" if env_value else str(key_file_path()), env_value)
+    if env_value:
+        return _keyring_for("", env_value)
+    data_env = os.environ.get("REPAIRBOT_DATA") or ""
+    return _keyring_at(data_env, "" if data_env else os.getcwd())
+
+
+@lru_cache(maxsize=8)
+def _keyring_at(data_env: str, cwd: str) -> Keyring:
+    return _keyring_for(str(key_file_path()), None)
 
 
 def forget_cached_keys() -> None:
     """Drop the cached keyring, so the next use reads the secret again (tests, a key just added)."""
+    _keyring_at.cache_clear()
     _keyring_for.cache_clear()
 
 
