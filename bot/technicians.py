@@ -162,7 +162,8 @@ def _apply(tech: Technician, spec: TechnicianSpec) -> bool:
         ("brands", list(spec.brands)),
         ("hours", spec.hours),
         ("slot_capacity", spec.slot_capacity),
-        ("active", spec.active),
+        # Deactivated in the console: config.yml does not bring the technician back, the console does.
+        ("active", spec.active and tech.suspended_at is None),
     ):
         if getattr(tech, attr) != value:
             setattr(tech, attr, value)
