@@ -4,7 +4,9 @@ the weekly digests. Thin: the figures come from bot/reports, shared with ``repai
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
+from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -84,14 +86,23 @@ def routes(c: Console) -> list[Route]:
     async def digests(request: Request) -> Response:
         from sqlalchemy import select
 
-        rows = await c.call(lambda s: list(s.scalars(select(Digest).order_by(Digest.period_start.desc()).limit(26))),
-                            write=False)
+        def read(s: Session) -> list[dict[str, Any]]:
+            # Plain values: the rows are gone with the read-only session.
+            return [{"id": d.id, "period_start": d.period_start, "text": d.text, "chart_png": d.chart_png is not None,
+                     "outbox_key": d.outbox_key}
+                    for d in s.scalars(select(Digest).order_by(Digest.period_start.desc()).limit(26))]
+
+        rows = await c.call(read, write=False)
         return templates.TemplateResponse(request, "digests.html", {"digests": rows})
 
     @guard("manager")
     async def digest_chart(request: Request) -> Response:
         did = request.path_params["id"]
-        png = await c.call(lambda s: (s.get(Digest, did).chart_png if s.get(Digest, did) else None), write=False)
+        def read(s: Session) -> bytes | None:
+            digest = s.get(Digest, did)
+            return digest.chart_png if digest is not None else None
+
+        png = await c.call(read, write=False)
         if not png:
             return refuse(request, 404, "没有这个周报图表")
         return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=86400"})
