@@ -279,3 +279,42 @@ def test_settings_name_the_bad_key():
         ConsoleSettings.from_config({"console": {"canned_replies": [{"label": "x"}]}})
     with pytest.raises(ConsoleSettingsError, match="console.sla.first_response_minutes"):
         ConsoleSettings.from_config({"console": {"sla": {"first_response_minutes": "soon"}}})
+
+
+async def test_live_hub_pushes_events_marks_operators_online_and_assigns(engine, ctx, monkeypatch):
+    import asyncio
+    import dataclasses
+
+    from bot.console import live
+
+    monkeypatch.setattr(live, "STREAM_S", 60.0)
+    alice = account(engine.db, "alice")
+    settings = dataclasses.replace(ctx.settings, live_interval_s=0.05)
+    hub = live.LiveHub(engine.db, settings, engine.clock)
+    stream = hub.stream(live.Listener(operator_id=alice.id, conversation_id=None))
+    assert (await stream.__anext__()).startswith("retry:")
+    assert "event: queue" in await asyncio.wait_for(stream.__anext__(), 10)  # the first look
+    conv_id = await asyncio.to_thread(_escalate, engine)
+    assert "event: queue" in await asyncio.wait_for(stream.__anext__(), 10)
+    with engine.db.session(readonly=True) as s:
+        conv = s.get(Conversation, conv_id)
+        for _ in range(400):  # assigned on one of the watcher's next passes
+            if conv.assignee_id is not None:
+                break
+            s.expire_all()
+            await asyncio.sleep(0.05)
+            conv = s.get(Conversation, conv_id)
+        assert conv.assignee_id == alice.id
+    await stream.aclose()
+    await hub.close()
+    assert hub.listeners == set()
+
+
+async def test_a_stream_ends_by_itself_so_a_shutdown_does_not_wait_for_open_pages(engine, ctx, monkeypatch):
+    from bot.console import live
+
+    monkeypatch.setattr(live, "STREAM_S", 0.2)
+    hub = live.LiveHub(engine.db, ctx.settings, engine.clock)
+    chunks = [chunk async for chunk in hub.stream(live.Listener(operator_id=1, conversation_id=None))]
+    assert chunks[0].startswith("retry:") and hub.listeners == set()
+    await hub.close()

@@ -31,6 +31,9 @@ from bot.store.db import Database
 
 log = logging.getLogger(__name__)
 KEEPALIVE_S = 15.0
+#: A stream ends after this long and the browser reconnects (EventSource does so by itself): a server
+#: shutting down waits for open responses, and would otherwise wait for every open console page.
+STREAM_S = 30.0
 #: Refresh ``last_seen_at`` this often (a write); the online window is several times longer.
 TOUCH_S = 10.0
 
@@ -77,11 +80,13 @@ class LiveHub:
         self.listeners.add(listener)
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run())
+        loop = asyncio.get_running_loop()
+        ends = loop.time() + STREAM_S
         try:
-            yield "retry: 3000\n\n"
-            while True:
+            yield "retry: 1000\n\n"
+            while (left := ends - loop.time()) > 0:
                 try:
-                    name, data = await asyncio.wait_for(listener.events.get(), KEEPALIVE_S)
+                    name, data = await asyncio.wait_for(listener.events.get(), min(KEEPALIVE_S, left))
                 except TimeoutError:
                     yield ": keep-alive\n\n"
                     continue

@@ -53,16 +53,27 @@
     if (!url || !window.EventSource) return;
     var state = document.getElementById("live-state");
     var source = new EventSource(url);
-    source.addEventListener("open", function () { if (state) { state.textContent = "实时"; state.classList.remove("offline"); } });
-    source.addEventListener("error", function () { if (state) { state.textContent = "重新连接中…"; state.classList.add("offline"); } });
-    source.addEventListener("queue", function () {
+    var opened = false;
+    function queueChanged() {
       var queue = document.getElementById("queue");
       if (queue && body.dataset.rows) refresh(body.dataset.rows, queue);
-    });
-    source.addEventListener("chat", function () {
+    }
+    function chatChanged() {
       var chat = document.getElementById("chat-live");
       if (chat && body.dataset.chat) refresh(body.dataset.chat, chat, scrollTranscript);
+    }
+    // The server ends each stream after half a minute and the browser reconnects: what changed in
+    // between is fetched on reconnecting.
+    source.addEventListener("open", function () {
+      if (state) { state.textContent = "实时"; state.classList.remove("offline"); }
+      if (opened) { queueChanged(); chatChanged(); }
+      opened = true;
     });
+    source.addEventListener("error", function () {
+      if (state && source.readyState === EventSource.CLOSED) { state.textContent = "已断开，请刷新"; state.classList.add("offline"); }
+    });
+    source.addEventListener("queue", queueChanged);
+    source.addEventListener("chat", chatChanged);
     window.addEventListener("beforeunload", function () { source.close(); });
   }
 
