@@ -91,10 +91,11 @@ def gather(session: Session, since: datetime, until: datetime) -> Facts:
     ev.extend(Event("asked", tid, at, answered=tid in answered) for tid, at in asked.items())
     scores: dict[int, int] = {}
     comments: list[tuple[int, datetime, str]] = []
-    for tid, question, score, comment, at in session.execute(
-            select(SurveyAnswer.ticket_id, SurveyAnswer.question, SurveyAnswer.score, SurveyAnswer.comment,
-                   SurveyAnswer.created_at).where(_within(SurveyAnswer.created_at, since, until))
-            .order_by(SurveyAnswer.id)):
+    # Whole rows, not columns: the comment is ciphertext that is opened with its row.
+    for answer in session.scalars(select(SurveyAnswer).where(_within(SurveyAnswer.created_at, since, until))
+                                  .order_by(SurveyAnswer.id)):
+        tid, question, score, comment, at = (answer.ticket_id, answer.question, answer.score, answer.comment,
+                                             answer.created_at)
         if question == "csat" and score is not None:
             ev.append(Event("csat", tid, at, float(score)))
             scores[tid] = score
