@@ -17,8 +17,10 @@ $(STAMP): pyproject.toml setup.py
 setup: $(STAMP)
 
 ## Prepare the embedded SQLite database (or DATABASE_URL) and start the bot on 127.0.0.1.
+## On a fresh machine it also prints how to create the first console admin.
 run: setup
 	$(BIN)/repairbot db upgrade
+	@$(BIN)/repairbot users check
 	$(BIN)/repairbot serve
 
 ## Create/update .venv and run the whole test suite (SQLite and PostgreSQL).

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -55,11 +55,9 @@ def channel_senders(config: dict[str, Any]) -> dict[str, Sender]:
 
 def retention_job(engine: Engine) -> DailyJob:
     """The daily retention pass (PIPL): old message texts erased, de-duplication ids pruned."""
-    from bot.outbox.settings import clock_time
-    from bot.retention import daily_maintenance
+    from bot.retention import RetentionPolicy, daily_maintenance
 
-    run_at = ((engine.config.get("privacy") or {}).get("retention") or {}).get("run_at", "03:30")
-    at = clock_time(run_at, "privacy.retention.run_at")  # a bad value stops start-up, naming the key
+    at = RetentionPolicy.from_config(engine.config).run_at  # a bad value stops start-up, naming the key
 
     async def run() -> None:
         await asyncio.to_thread(daily_maintenance, engine.db, engine.clock(), engine.config)
@@ -68,16 +66,19 @@ def retention_job(engine: Engine) -> DailyJob:
 
 
 def create_app(engine: Engine | None = None, *, database_url: str | None = None, background: bool = False) -> Starlette:
-    """The web app: chat page, chat API and health check, over ``engine`` (built on demand).
+    """The web app: chat page, chat API, health check and the console at ``/console``, over ``engine``.
 
     ``app.state.dispatcher`` sends due outbox rows; with ``background`` (``repairbot serve``) the
-    scheduler runs it every ``followups.outbox.interval_s`` seconds, starting at once.
+    scheduler runs it every ``followups.outbox.interval_s`` seconds, starting at once, and makes the
+    managers' weekly digest at config.yml ``console.digest``. ``app.state.console`` is the console's
+    shared state (its live hub, settings).
     """
     from starlette.middleware import Middleware
 
     from bot.channels.http_security import SecurityHeadersMiddleware
     from bot.channels.web import ERROR_HANDLERS, routes
     from bot.channels.web_updates import UpdateNotifier
+    from bot.console.app import build_console, console_mount
     from bot.outbox.dispatcher import Dispatcher
     from bot.scheduler import Scheduler
 
@@ -89,23 +90,28 @@ def create_app(engine: Engine | None = None, *, database_url: str | None = None,
     dispatcher = Dispatcher(engine.db, config=engine.config, senders=channel_senders(engine.config),
                             clock=engine.clock, on_delivered=notifier.notify)
 
+    console = build_console(engine, dispatcher=dispatcher)
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         scheduler = app.state.scheduler = Scheduler(engine.tz)
         if background:
             scheduler.every("outbox", dispatcher.settings.interval_s, dispatcher.drain)
             scheduler.daily(retention_job(engine))
+            digest = console.settings.digest
+            scheduler.weekly("digest", digest.day, digest.hour, digest.minute, weekly_digest_job(engine))
             scheduler.start()
         try:
             yield
         finally:
             scheduler.shutdown()
+            await console.hub.close()
             if owned:
                 engine.db.dispose()
 
     app = Starlette(
-        routes=routes(engine, max_body_bytes=settings["max_body_bytes"], max_text_chars=settings["max_text_chars"],
-                      notifier=notifier),
+        routes=[*routes(engine, max_body_bytes=settings["max_body_bytes"], max_text_chars=settings["max_text_chars"],
+                        notifier=notifier), console_mount(engine, console=console)],
         lifespan=lifespan,
         exception_handlers=ERROR_HANDLERS,
         middleware=[Middleware(SecurityHeadersMiddleware)],
@@ -113,4 +119,23 @@ def create_app(engine: Engine | None = None, *, database_url: str | None = None,
     app.state.engine = engine
     app.state.dispatcher = dispatcher
     app.state.notifier = notifier
+    app.state.console = console
     return app
+
+
+def weekly_digest_job(engine: Engine) -> Callable[[], Awaitable[None]]:
+    """The scheduled job that makes last week's digest (once per week, whichever process fires first)."""
+    import asyncio
+
+    from bot.config import data_dir
+    from bot.reports.digest import make_digest, manager_chat_id
+
+    def make() -> None:
+        with engine.db.session() as session:
+            make_digest(session, now=engine.clock(), tz=engine.tz, data_dir=data_dir(),
+                        manager_chat_id=manager_chat_id())
+
+    async def job() -> None:
+        await asyncio.to_thread(make)
+
+    return job

@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Select, exists, func, or_, select, update
@@ -44,6 +44,8 @@ class RetentionPolicy:
 
     message_days: int = DEFAULT_MESSAGE_DAYS
     processed_message_days: int = DEFAULT_PROCESSED_MESSAGE_DAYS
+    # When `repairbot serve` runs the daily pass, local time.
+    run_at: time = time(3, 30)
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> RetentionPolicy:
@@ -51,13 +53,16 @@ class RetentionPolicy:
         section = ((config.get("privacy") or {}).get("retention")) or {}
         if not isinstance(section, dict):
             raise ValueError("privacy.retention: expected a mapping")
-        values: dict[str, int] = {}
+        from bot.outbox.settings import clock_time
+
+        values: dict[str, Any] = {}
         for name, default in (("message_days", DEFAULT_MESSAGE_DAYS),
                               ("processed_message_days", DEFAULT_PROCESSED_MESSAGE_DAYS)):
             value = section.get(name, default)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"privacy.retention.{name}: expected a whole number of days >= 1, got {value!r}")
             values[name] = value
+        values["run_at"] = clock_time(section.get("run_at", "03:30"), "privacy.retention.run_at")
         unknown = set(section) - set(values)
         if unknown:
             raise ValueError(f"privacy.retention: unknown key(s) {', '.join(sorted(unknown))}")

@@ -51,6 +51,13 @@ class ChatUser:
         self.last = self.engine.process(msg)
         return self.last
 
+    def book(self, first: str, address: str = "建设路12号4栋201") -> Outcome:
+        """Tell the whole request, give the street address when asked, and press the first window."""
+        self.say(first)
+        if not self.buttons():
+            self.say(address)
+        return self.press(0)
+
     def press(self, label_part: str | int = 0) -> Outcome:
         """Press a button of the last answer: by index, or the first whose label contains ``label_part``."""
         assert self.last is not None

@@ -103,7 +103,8 @@ def _apply(tech: Technician, spec: TechnicianSpec) -> bool:
         ("brands", list(spec.brands)),
         ("hours", spec.hours),
         ("slot_capacity", spec.slot_capacity),
-        ("active", spec.active),
+        # Deactivated in the console: its source (config, roster file) does not bring him back; the console does.
+        ("active", spec.active and tech.suspended_at is None),
         ("home_lat", home[0]),
         ("home_lon", home[1]),
         ("source", spec.source),

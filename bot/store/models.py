@@ -8,7 +8,7 @@ migrations can refer to them on both backends. The Alembic migrations in
 
 Personal data: ``Customer.phone/name/address``, ``Ticket.address``, ``Technician.phone``, ``Message.text``,
 ``Conversation.state``, ``Message.buttons``, ``OutboxMessage.payload``, ``Ticket.visit_notes`` and
-``SurveyAnswer.comment`` are encrypted; ``Customer.phone_hash`` (keyed HMAC of the normalised phone)
+``SurveyAnswer.comment`` and ``ConsoleNote.text`` are encrypted; ``Customer.phone_hash`` (keyed HMAC of the normalised phone)
 finds a customer by phone.
 Every table with encrypted columns has a ``row_key`` (:class:`bot.privacy.RowKeyed`):
 each ciphertext is bound to its table, column and row key, so it cannot be moved to another row.
@@ -27,6 +27,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -52,6 +53,7 @@ AUTHORS = ("customer", "bot", "operator")
 TECHNICIAN_SOURCES = ("config", "demo", "import")
 # A slot is a visit window, or an urgent same-day visit (start = departure, end = latest arrival).
 SLOT_KINDS = ("window", "urgent")
+OPERATOR_ROLES = ("operator", "manager", "admin")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -90,9 +92,15 @@ class Customer(RowKeyed, Base):
 
 
 class Operator(Base):
-    """A human who takes over escalated chats in the console."""
+    """A console account: an operator who takes over chats, a manager who reads feedback, or an admin.
+
+    ``role`` decides what the console shows (bot/console/auth.py). ``last_seen_at`` is refreshed while
+    the person has a console page open, which is what "online" means for assignment;
+    ``last_assigned_at`` orders the round-robin.
+    """
 
     __tablename__ = "operator"
+    __table_args__ = (CheckConstraint(_in("role", OPERATOR_ROLES), name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -100,6 +108,9 @@ class Operator(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    role: Mapped[str] = mapped_column(String(16), default="operator", server_default="operator")
+    last_seen_at: Mapped[datetime | None]
+    last_assigned_at: Mapped[datetime | None]
 
 
 class Conversation(RowKeyed, Base):
@@ -126,9 +137,17 @@ class Conversation(RowKeyed, Base):
     last_message_at: Mapped[datetime | None]
     # 退订: the customer stopped non-essential messages (surveys, nudges, maintenance); 订阅 clears it.
     unsubscribed_at: Mapped[datetime | None]
+    # Console: who is responsible for the chat (assigned, not necessarily holding it), a snooze that
+    # hides it from the queue until then (or until the customer writes), and who handled it last
+    # (a returning customer goes back to that operator: 客户专属顾问).
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id", ondelete="SET NULL"), index=True)
+    assigned_at: Mapped[datetime | None]
+    snoozed_until: Mapped[datetime | None]
+    snoozed_at: Mapped[datetime | None]
+    last_operator_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id", ondelete="SET NULL"))
 
     customer: Mapped[Customer | None] = relationship()
-    operator: Mapped[Operator | None] = relationship()
+    operator: Mapped[Operator | None] = relationship(foreign_keys=[operator_id])
     messages: Mapped[list[Message]] = relationship(back_populates="conversation", order_by="Message.id")
     tickets: Mapped[list[Ticket]] = relationship(back_populates="conversation", order_by="Ticket.id")
 
@@ -259,6 +278,8 @@ class Technician(RowKeyed, Base):
         String(16), CheckConstraint(_in("source", TECHNICIAN_SOURCES), name="source"), default="config",
         server_default="config",
     )
+    # Deactivated in the console (sick, left): stays inactive whatever config.yml says until reactivated.
+    suspended_at: Mapped[datetime | None]
 
     coverage: Mapped[list[TechnicianCoverage]] = relationship(
         back_populates="technician", cascade="all, delete-orphan"
@@ -397,3 +418,70 @@ class AuditLog(Base):
     target: Mapped[str | None] = mapped_column(String(128))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class ConsoleSession(Base):
+    """A signed-in console user. The cookie carries a random token; only its SHA-256 is stored here.
+
+    ``csrf_token`` is the synchronizer token every state-changing console request must echo.
+    """
+
+    __tablename__ = "console_session"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operator.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+    operator: Mapped[Operator] = relationship()
+
+
+class LoginAttempt(Base):
+    """One console login attempt, kept for throttling repeated failures (by account and by address)."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (Index("ix_login_attempt_username_at", "username", "at"),
+                      Index("ix_login_attempt_ip_at", "ip", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    ip: Mapped[str] = mapped_column(String(64))
+    succeeded: Mapped[bool] = mapped_column(default=False, server_default=false())
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ConsoleNote(RowKeyed, Base):
+    """A note an operator leaves on a chat (and its ticket); customers never see notes.
+
+    ``private``: only the author, managers and admins may read it; other notes are for the whole team.
+    """
+
+    __tablename__ = "console_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id", ondelete="CASCADE"), index=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id", ondelete="SET NULL"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("operator.id", ondelete="SET NULL"))
+    private: Mapped[bool] = mapped_column(default=False, server_default=false())
+    text: Mapped[str] = mapped_column(EncryptedText())
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    author: Mapped[Operator | None] = relationship()
+
+
+class Digest(Base):
+    """A weekly digest for managers: the period's key figures, its text and chart, made once per period."""
+
+    __tablename__ = "digest"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_start: Mapped[datetime] = mapped_column(unique=True)
+    period_end: Mapped[datetime]
+    figures: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    text: Mapped[str] = mapped_column(Text())
+    chart_png: Mapped[bytes | None] = mapped_column(LargeBinary())
+    # The outbox row that carries it to the managers' Telegram chat (None when no chat is configured).
+    outbox_key: Mapped[str | None] = mapped_column(String(160))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -45,6 +45,21 @@ def _run(connection: Connection) -> None:
         context.run_migrations()
 
 
+def _sqlite_foreign_keys(connection: Connection, on: bool) -> None:
+    """Switch SQLite's foreign-key enforcement (only possible outside a transaction, on the raw connection).
+
+    Batch migrations rebuild a table by copying it and dropping the original; with enforcement on, that
+    DROP cascades to the children (a rebuilt ``conversation`` would delete every message), so rebuilds
+    run with it off and the result is checked before it is switched back on.
+    """
+    raw = connection.connection.driver_connection
+    if on:
+        problems = raw.execute("PRAGMA foreign_key_check").fetchall()
+        if problems:
+            raise RuntimeError(f"migration left foreign keys pointing nowhere: {problems[:5]}")
+    raw.execute(f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}")
+
+
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:  # handed over by bot.store.migrate (holding the migration lock)
@@ -52,7 +67,14 @@ def run_migrations_online() -> None:
         connection.commit()
         return
     with _engine().connect() as connection:
-        _run(connection)
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _sqlite_foreign_keys(connection, on=False)
+        try:
+            _run(connection)
+        finally:
+            if sqlite:
+                _sqlite_foreign_keys(connection, on=True)
 
 
 if context.is_offline_mode():
