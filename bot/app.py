@@ -8,6 +8,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 
+from bot.channels.base import Channel
 from bot.config import load_config
 from bot.engine import Engine
 from bot.outbox.senders import Sender
@@ -40,20 +41,61 @@ def server_settings(config: dict[str, Any] | None = None) -> dict[str, Any]:
     }
 
 
-def channel_senders(config: dict[str, Any]) -> dict[str, Sender]:
+def channel_senders(config: dict[str, Any], db: Database | None = None) -> dict[str, Sender]:
     """Senders of the messaging platforms configured in this process's environment.
 
     The web chat and the terminal need none (their delivery is the stored history row, see
-    ``bot.outbox.senders``); platform channels register theirs here when their settings are present.
+    ``bot.outbox.senders``). Telegram registers when ``TELEGRAM_BOT_TOKEN`` is set, WeChat when
+    ``WECHAT_TOKEN``, ``WECHAT_APP_ID`` and ``WECHAT_APP_SECRET`` are (its customer-service API needs
+    them). Both keep state in ``db`` (button references, the access token); without one they are not
+    registered and their rows wait for a process that has it.
     """
-    return {}
+    if db is None:
+        return {}
+    from bot.channels.settings import TelegramSettings, WeChatSettings
+
+    senders: dict[str, Sender] = {}
+    telegram = TelegramSettings.from_env(config)
+    if telegram is not None:
+        from bot.channels.telegram_sender import TelegramSender
+
+        senders["telegram"] = TelegramSender(telegram, db)
+    wechat = WeChatSettings.from_env(config)
+    if wechat is not None and wechat.can_send:
+        from bot.channels.wechat_api import WeChatSender
+
+        senders["wechat"] = WeChatSender(wechat, db)
+    return senders
+
+
+def platform_channels(engine: Engine, senders: dict[str, Sender], *, background: bool = False) -> list[Channel]:
+    """The messenger front doors configured in the environment, sharing ``senders`` with the dispatcher."""
+    from bot.channels.settings import TelegramSettings, WeChatSettings
+
+    channels: list[Channel] = []
+    telegram = TelegramSettings.from_env(engine.config)
+    if telegram is not None:
+        from bot.channels.telegram import TelegramChannel
+        from bot.channels.telegram_sender import TelegramSender
+
+        sender = senders.get("telegram")
+        assert isinstance(sender, TelegramSender)
+        channels.append(TelegramChannel(engine, sender, telegram, poll_in_background=background))
+    wechat = WeChatSettings.from_env(engine.config)
+    if wechat is not None:
+        from bot.channels.wechat import WeChatChannel
+
+        channels.append(WeChatChannel(engine, wechat, senders.get("wechat")))
+    return channels
 
 
 def create_app(engine: Engine | None = None, *, database_url: str | None = None, background: bool = False) -> Starlette:
     """The web app: chat page, chat API and health check, over ``engine`` (built on demand).
 
     ``app.state.dispatcher`` sends due outbox rows; with ``background`` (``repairbot serve``) the
-    scheduler runs it every ``followups.outbox.interval_s`` seconds, starting at once.
+    scheduler runs it every ``followups.outbox.interval_s`` seconds, starting at once. Messenger
+    channels configured in the environment (Telegram, WeChat) mount their webhooks here and start and
+    stop with the app; with ``background`` and ``TELEGRAM_MODE=polling``, Telegram is polled instead.
     """
     from starlette.middleware import Middleware
 
@@ -68,12 +110,18 @@ def create_app(engine: Engine | None = None, *, database_url: str | None = None,
         engine = Engine(open_database(database_url))
     settings = server_settings(engine.config)
     notifier = UpdateNotifier()
-    dispatcher = Dispatcher(engine.db, config=engine.config, senders=channel_senders(engine.config),
+    senders = channel_senders(engine.config, engine.db)
+    dispatcher = Dispatcher(engine.db, config=engine.config, senders=senders,
                             clock=engine.clock, on_delivered=notifier.notify)
+    channels = platform_channels(engine, senders, background=background)
+    for channel in channels:
+        channel.kick = dispatcher.drain
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         scheduler = Scheduler(engine.tz)
+        for channel in channels:
+            await channel.start()
         if background:
             scheduler.every("outbox", dispatcher.settings.interval_s, dispatcher.drain)
             scheduler.start()
@@ -81,12 +129,15 @@ def create_app(engine: Engine | None = None, *, database_url: str | None = None,
             yield
         finally:
             scheduler.shutdown()
+            for channel in channels:
+                await channel.stop()
             if owned:
                 engine.db.dispose()
 
     app = Starlette(
-        routes=routes(engine, max_body_bytes=settings["max_body_bytes"], max_text_chars=settings["max_text_chars"],
-                      notifier=notifier),
+        routes=[route for channel in channels for route in channel.routes()]
+        + routes(engine, max_body_bytes=settings["max_body_bytes"], max_text_chars=settings["max_text_chars"],
+                 notifier=notifier),
         lifespan=lifespan,
         exception_handlers=ERROR_HANDLERS,
         middleware=[Middleware(SecurityHeadersMiddleware)],
@@ -94,4 +145,5 @@ def create_app(engine: Engine | None = None, *, database_url: str | None = None,
     app.state.engine = engine
     app.state.dispatcher = dispatcher
     app.state.notifier = notifier
+    app.state.channels = {channel.name: channel for channel in channels}
     return app
