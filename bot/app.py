@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 
 from starlette.applications import Starlette
@@ -41,14 +42,16 @@ def server_settings(config: dict[str, Any] | None = None) -> dict[str, Any]:
     }
 
 
-def channel_senders(config: dict[str, Any], db: Database | None = None) -> dict[str, Sender]:
+def channel_senders(config: dict[str, Any], db: Database | None = None, *,
+                    clock: Callable[[], datetime] | None = None) -> dict[str, Sender]:
     """Senders of the messaging platforms configured in this process's environment.
 
     The web chat and the terminal need none (their delivery is the stored history row, see
     ``bot.outbox.senders``). Telegram registers when ``TELEGRAM_BOT_TOKEN`` is set, WeChat when
     ``WECHAT_TOKEN``, ``WECHAT_APP_ID`` and ``WECHAT_APP_SECRET`` are (its customer-service API needs
     them). Both keep state in ``db`` (button references, the access token); without one they are not
-    registered and their rows wait for a process that has it.
+    registered and their rows wait for a process that has it. ``clock`` is the engine's (WeChat's
+    48-hour window is measured with it).
     """
     if db is None:
         return {}
@@ -59,12 +62,12 @@ def channel_senders(config: dict[str, Any], db: Database | None = None) -> dict[
     if telegram is not None:
         from bot.channels.telegram_sender import TelegramSender
 
-        senders["telegram"] = TelegramSender(telegram, db)
+        senders["telegram"] = TelegramSender(telegram, db, clock=clock)
     wechat = WeChatSettings.from_env(config)
     if wechat is not None and wechat.can_send:
         from bot.channels.wechat_api import WeChatSender
 
-        senders["wechat"] = WeChatSender(wechat, db)
+        senders["wechat"] = WeChatSender(wechat, db, clock=clock)
     return senders
 
 
@@ -110,7 +113,7 @@ def create_app(engine: Engine | None = None, *, database_url: str | None = None,
         engine = Engine(open_database(database_url))
     settings = server_settings(engine.config)
     notifier = UpdateNotifier()
-    senders = channel_senders(engine.config, engine.db)
+    senders = channel_senders(engine.config, engine.db, clock=engine.clock)
     dispatcher = Dispatcher(engine.db, config=engine.config, senders=senders,
                             clock=engine.clock, on_delivered=notifier.notify)
     channels = platform_channels(engine, senders, background=background)
