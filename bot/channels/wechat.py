@@ -27,7 +27,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot import attachments
 from bot.channels import wechat_events as ev
-from bot.channels.base import ChatLocks, Kick, combine, enqueue_reply, spawn
+from bot.channels.base import ChatLocks, Kick, combine, enqueue_reply
 from bot.channels.choices import current_menu, pressed_value
 from bot.channels.location import nearest_county
 from bot.channels.settings import WeChatSettings
@@ -166,7 +166,14 @@ class WeChatChannel:
             elif self.kick is not None:
                 await self.kick()
 
-        spawn(queue())
+        task = asyncio.get_running_loop().create_task(queue())
+        self._pending.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self._pending.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("queueing a late WeChat answer failed", exc_info=task.exception())
 
     # -- one message -------------------------------------------------------------------------------------
     async def _answer(self, received: ev.Received) -> Reply | None:
