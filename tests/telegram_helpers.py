@@ -75,6 +75,24 @@ def jpeg(color: tuple[int, int, int] = (200, 30, 30), size: tuple[int, int] = (6
     return out.getvalue()
 
 
+def scene(seed: int, size: tuple[int, int] = (320, 240)) -> bytes:
+    """A JPEG of random rectangles: different seeds give perceptually different pictures."""
+    import random
+
+    from PIL import Image, ImageDraw
+
+    rng = random.Random(seed)
+    image = Image.new("RGB", size, tuple(rng.randrange(256) for _ in range(3)))
+    draw = ImageDraw.Draw(image)
+    for _ in range(12):
+        x, y = rng.randrange(size[0]), rng.randrange(size[1])
+        draw.rectangle([x, y, x + rng.randrange(20, 140), y + rng.randrange(20, 120)],
+                       fill=tuple(rng.randrange(256) for _ in range(3)))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
 def buttons(call: dict[str, Any]) -> list[dict[str, str]]:
     """The inline keyboard of a recorded sendMessage call, flattened."""
     markup = call.get("reply_markup") or {}

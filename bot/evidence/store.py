@@ -60,8 +60,8 @@ def accept_photo(db: Database, *, channel: str, chat_id: str, source_id: str, da
     """
     with db.session(readonly=True) as session:
         existing = _existing(session, channel, source_id)
-    if existing is not None:
-        return Accepted(existing.id, list(existing.flags or []), duplicate_delivery=True)
+        if existing is not None:  # a redelivery: the photo is kept already
+            return Accepted(existing.id, list(existing.flags or []), duplicate_delivery=True)
     try:
         photo = inspect_photo(data, settings)
     except PhotoRejected as exc:
