@@ -11,7 +11,15 @@ from fake_bot_api import FakeBotApi
 from sqlalchemy import func, select
 from telegram_helpers import CUSTOMER, SECRET, buttons, jpeg, press_update, telegram_app, text_update, update
 
-from bot.store.models import CallbackRef, Conversation, Evidence, Message, OutboxMessage, ProcessedMessage, Ticket
+from bot.store.models import (
+    CallbackRef,
+    Conversation,
+    Evidence,
+    Message,
+    OutboxMessage,
+    ProcessedMessage,
+    Ticket,
+)
 
 INTAKE = "我在焦作温县，丹斯提尼保险柜密码忘了，电话13812345678"
 

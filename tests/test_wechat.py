@@ -59,7 +59,7 @@ async def test_bad_signature_is_403_and_nothing_is_processed(wc, store):
 @pytest.mark.parametrize("body", [
     b"", b"not xml", b"<xml><FromUserName>a</FromUserName>", b"<root><MsgType>text</MsgType></root>",
     b"<xml><ToUserName>gh</ToUserName><MsgType>text</MsgType></xml>",  # no sender, no MsgId
-    "<xml><ToUserName>gh</ToUserName><FromUserName>o</FromUserName><MsgType>text</MsgType><MsgId>x1</MsgId></xml>".encode(),
+    b"<xml><ToUserName>gh</ToUserName><FromUserName>o</FromUserName><MsgType>text</MsgType><MsgId>x1</MsgId></xml>",
     b"\xff\xfe<\x00x\x00",
 ])
 async def test_malformed_xml_is_400(wc, body):

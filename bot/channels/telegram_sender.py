@@ -31,7 +31,9 @@ from bot.store.db import Database
 from dialogs.replies import Reply
 
 log = logging.getLogger(__name__)
-logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry the bot token in the URL
+# httpx's INFO lines and PTB's DEBUG lines print request URLs, which carry the bot token.
+logging.getLogger("httpx").setLevel(logging.WARNING)
+logging.getLogger("telegram").setLevel(logging.INFO)
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
