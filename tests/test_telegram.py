@@ -244,3 +244,11 @@ async def test_messages_of_one_chat_arriving_together_are_all_answered(tg, store
     assert [r.status_code for r in responses] == [200] * 4
     assert len(tg.api.sent(CUSTOMER)) == 4
     assert _count(store, Message, Message.direction == "in") == 4
+
+
+async def test_emoji_control_characters_and_long_text_are_answered(tg, store):
+    for i, body in enumerate(["🔐🔐 保险柜打不开了 😭", "\u0000\u0007丹斯提尼\u202e保险柜\u200b", "密码忘了" * 1000]):
+        response = await tg.post(text_update(9970 + i, body))
+        assert response.status_code == 200
+    assert len(tg.api.sent(CUSTOMER)) >= 3
+    assert any("超过了" in t for t in tg.api.texts(CUSTOMER)), "the long one is told it was cut"

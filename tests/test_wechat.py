@@ -184,3 +184,12 @@ async def test_safe_mode_decrypts_and_answers_encrypted(store, api, monkeypatch)
         params, _ = wc.wx.params("")
         plain = await wc.client.post("/wechat", params=params, content=text("你好", 2803).encode())
         assert plain.status_code == 400
+
+
+async def test_emoji_and_long_text_are_answered_and_a_long_answer_still_arrives(wc):
+    assert wc.wx.reply(await wc.wx.post(text("🔐保险柜打不开了😭", 2901)))
+    long_answer = await wc.wx.post(text("丹斯提尼" * 3000, 2902))
+    assert long_answer.status_code == 200
+    await wc.channel.idle()
+    reply = wc.wx.reply(long_answer)
+    assert reply is not None or wc.api.custom, "answered passively or through the customer-service API"
