@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 
 from starlette.applications import Starlette
 
+from bot.channels.base import Channel
 from bot.config import load_config
 from bot.engine import Engine
 from bot.outbox.senders import Sender
@@ -44,13 +46,54 @@ def server_settings(config: dict[str, Any] | None = None) -> dict[str, Any]:
     }
 
 
-def channel_senders(config: dict[str, Any]) -> dict[str, Sender]:
+def channel_senders(config: dict[str, Any], db: Database | None = None, *,
+                    clock: Callable[[], datetime] | None = None) -> dict[str, Sender]:
     """Senders of the messaging platforms configured in this process's environment.
 
     The web chat and the terminal need none (their delivery is the stored history row, see
-    ``bot.outbox.senders``); platform channels register theirs here when their settings are present.
+    ``bot.outbox.senders``). Telegram registers when ``TELEGRAM_BOT_TOKEN`` is set, WeChat when
+    ``WECHAT_TOKEN``, ``WECHAT_APP_ID`` and ``WECHAT_APP_SECRET`` are (its customer-service API needs
+    them). Both keep state in ``db`` (button references, the access token); without one they are not
+    registered and their rows wait for a process that has it. ``clock`` is the engine's (WeChat's
+    48-hour window is measured with it).
     """
-    return {}
+    if db is None:
+        return {}
+    from bot.channels.settings import TelegramSettings, WeChatSettings
+
+    senders: dict[str, Sender] = {}
+    telegram = TelegramSettings.from_env(config)
+    if telegram is not None:
+        from bot.channels.telegram_sender import TelegramSender
+
+        senders["telegram"] = TelegramSender(telegram, db, clock=clock)
+    wechat = WeChatSettings.from_env(config)
+    if wechat is not None and wechat.can_send:
+        from bot.channels.wechat_api import WeChatSender
+
+        senders["wechat"] = WeChatSender(wechat, db, clock=clock)
+    return senders
+
+
+def platform_channels(engine: Engine, senders: dict[str, Sender], *, background: bool = False) -> list[Channel]:
+    """The messenger front doors configured in the environment, sharing ``senders`` with the dispatcher."""
+    from bot.channels.settings import TelegramSettings, WeChatSettings
+
+    channels: list[Channel] = []
+    telegram = TelegramSettings.from_env(engine.config)
+    if telegram is not None:
+        from bot.channels.telegram import TelegramChannel
+        from bot.channels.telegram_sender import TelegramSender
+
+        sender = senders.get("telegram")
+        assert isinstance(sender, TelegramSender)
+        channels.append(TelegramChannel(engine, sender, telegram, poll_in_background=background))
+    wechat = WeChatSettings.from_env(engine.config)
+    if wechat is not None:
+        from bot.channels.wechat import WeChatChannel
+
+        channels.append(WeChatChannel(engine, wechat, senders.get("wechat")))
+    return channels
 
 
 def retention_job(engine: Engine) -> DailyJob:
@@ -71,7 +114,9 @@ def create_app(engine: Engine | None = None, *, database_url: str | None = None,
     ``app.state.dispatcher`` sends due outbox rows; with ``background`` (``repairbot serve``) the
     scheduler runs it every ``followups.outbox.interval_s`` seconds, starting at once, and makes the
     managers' weekly digest at config.yml ``console.digest``. ``app.state.console`` is the console's
-    shared state (its live hub, settings).
+    shared state (its live hub, settings). Messenger
+    channels configured in the environment (Telegram, WeChat) mount their webhooks here and start and
+    stop with the app; with ``background`` and ``TELEGRAM_MODE=polling``, Telegram is polled instead.
     """
     from starlette.middleware import Middleware
 
@@ -87,14 +132,20 @@ def create_app(engine: Engine | None = None, *, database_url: str | None = None,
         engine = Engine(open_database(database_url))
     settings = server_settings(engine.config)
     notifier = UpdateNotifier()
-    dispatcher = Dispatcher(engine.db, config=engine.config, senders=channel_senders(engine.config),
+    senders = channel_senders(engine.config, engine.db, clock=engine.clock)
+    dispatcher = Dispatcher(engine.db, config=engine.config, senders=senders,
                             clock=engine.clock, on_delivered=notifier.notify)
+    channels = platform_channels(engine, senders, background=background)
+    for channel in channels:
+        channel.kick = dispatcher.drain
 
     console = build_console(engine, dispatcher=dispatcher)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         scheduler = app.state.scheduler = Scheduler(engine.tz)
+        for channel in channels:
+            await channel.start()
         if background:
             scheduler.every("outbox", dispatcher.settings.interval_s, dispatcher.drain)
             scheduler.daily(retention_job(engine))
@@ -106,12 +157,15 @@ def create_app(engine: Engine | None = None, *, database_url: str | None = None,
         finally:
             scheduler.shutdown()
             await console.hub.close()
+            for channel in channels:
+                await channel.stop()
             if owned:
                 engine.db.dispose()
 
     app = Starlette(
-        routes=[*routes(engine, max_body_bytes=settings["max_body_bytes"], max_text_chars=settings["max_text_chars"],
-                        notifier=notifier), console_mount(engine, console=console)],
+        routes=[route for channel in channels for route in channel.routes()]
+        + routes(engine, max_body_bytes=settings["max_body_bytes"], max_text_chars=settings["max_text_chars"],
+                 notifier=notifier) + [console_mount(engine, console=console)],
         lifespan=lifespan,
         exception_handlers=ERROR_HANDLERS,
         middleware=[Middleware(SecurityHeadersMiddleware)],
@@ -120,6 +174,7 @@ def create_app(engine: Engine | None = None, *, database_url: str | None = None,
     app.state.dispatcher = dispatcher
     app.state.notifier = notifier
     app.state.console = console
+    app.state.channels = {channel.name: channel for channel in channels}
     return app
 
 

@@ -11,7 +11,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.privacy import erase_customer, lookup_hash, normalise_phone
@@ -117,6 +117,10 @@ class EffectApplier:
         ticket.status = "escalated"
         ticket.escalation_reason = effect.reason
         self._audit("ticket.escalate", ticket, {"reason": effect.reason})
+        from bot.channels.alerts import plan_operator_alert
+
+        self.session.flush()  # the ticket needs its id for the alert
+        plan_operator_alert(self.session, ticket, effect.reason, self.conversation, self.config, self.now)
 
     def _own_ticket(self, ticket_id: int) -> Ticket | None:
         """A ticket of this conversation by id (a survey's); None for anyone else's."""
@@ -217,6 +221,7 @@ class EffectApplier:
         )
         if self.ticket is not None:
             self.ticket.address = None
+        self._erase_photos(customer)
         if customer is not None:
             erase_customer(self.session, customer)
         # Messages of this chat go even when no phone was ever given (no customer row).
@@ -236,6 +241,25 @@ class EffectApplier:
         if customer is None:
             self.session.add(AuditLog(actor="customer", action="conversation.erase", target=f"conversation:{conv.id}",
                                       detail={}))
+
+    def _erase_photos(self, customer: Customer | None) -> None:
+        """Photos and stored button values of this chat and of every chat of the customer go too."""
+        from bot.evidence import EvidenceSettings, erase_photos
+        from bot.store.models import CallbackRef
+
+        conversation_ids = {self.conversation.id}
+        if customer is not None:
+            conversation_ids |= set(self.session.scalars(
+                select(Conversation.id).where(Conversation.customer_id == customer.id)))
+            conversation_ids |= {cid for cid in self.session.scalars(
+                select(Ticket.conversation_id).where(Ticket.customer_id == customer.id)) if cid is not None}
+        erase_photos(self.session, conversation_ids=conversation_ids,
+                     settings=EvidenceSettings.from_config(self.config))
+        chats = self.session.execute(select(Conversation.channel, Conversation.chat_id)
+                                     .where(Conversation.id.in_(conversation_ids))).all()
+        for channel, chat_id in chats:
+            self.session.execute(delete(CallbackRef).where(CallbackRef.channel == channel,
+                                                           CallbackRef.chat_id == chat_id))
 
     def _audit(self, action: str, ticket: Ticket, detail: dict[str, Any]) -> None:
         self.session.add(AuditLog(actor="bot", action=action, target=f"ticket:{ticket.id}", detail=detail))

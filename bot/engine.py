@@ -34,6 +34,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 import dialogs
+from bot import attachments
 from bot.config import load_config
 from bot.effects import EffectApplier, SlotUnavailable
 from bot.messages import InboundMessage, Reply
@@ -87,6 +88,9 @@ class Engine:
         self.clock = clock or (lambda: datetime.now(self.tz))
         self.catalog = catalog_from_config(self.config)
         self.max_chars = int((self.config.get("dialog") or {}).get("max_message_chars", MAX_MESSAGE_CHARS))
+        from bot.evidence.settings import EvidenceSettings
+
+        self.photo_limit_mb = EvidenceSettings.from_config(self.config).max_megabytes
         self._chat_locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = weakref.WeakValueDictionary()
         # No writer lock here: on SQLite, Database.session already queues this process's writers on one
         # lock per file (cheaper than spinning on SQLite's busy timeout).
@@ -134,19 +138,30 @@ class Engine:
             state = ConversationState.from_json(conv.state)
             ticket = session.get(Ticket, state.ticket_id) if state.ticket_id is not None else None
             erased = False
+            # Photos, refused files and shared locations: adapters did the platform work, see bot.attachments.
+            attached = (attachments.receive(msg.attachments, max_megabytes=self.photo_limit_mb)
+                        if msg.attachments else None)
             if conv.operator_id is not None:
                 replies, shown = [], ticket
             elif not cleaned.text:
-                replies, shown = [Reply(say("attachment_only" if msg.attachments else "empty_message"))], ticket
+                replies = list(attached.replies) if attached else [Reply(say("empty_message"))]
+                shown = ticket
             else:
                 replies, shown, erased = self._turn(session, conv, state, ticket, cleaned.text, now)
+                if attached is not None and not erased:
+                    replies[:0] = attached.replies
                 if cleaned.truncated:
                     replies.insert(0, Reply(say("too_long", chars=cleaned.original_chars, limit=self.max_chars)))
             conv.last_message_at = now  # set late: one UPDATE of the conversation per turn, not two
             if kept:
                 self._forget_kept(conv, kept, msg.message_id)
+            if attached is not None and not erased:
+                attachments.link(session, conv.id, shown.id if shown is not None else None, attached.photo_ids)
+            if ticket is None and shown is not None and not erased:
+                attachments.adopt(session, conv.id, shown.id)  # photos sent before the ticket existed
             view = ticket_json(session, self._current_ticket(session, conv, shown), self.tz)
-            self._store_messages(session, conv, msg, replies, erased, inbound_stored=msg.message_id in kept)
+            self._store_messages(session, conv, msg, replies, erased, inbound_stored=msg.message_id in kept,
+                                 note=attached.description if attached is not None else "")
             return Outcome(replies=replies, ticket=view)
 
     @staticmethod
@@ -158,14 +173,16 @@ class Engine:
 
     @staticmethod
     def _store_messages(session: Session, conv: Conversation, msg: InboundMessage, replies: list[Reply],
-                        erased: bool, *, inbound_stored: bool = False) -> None:
+                        erased: bool, *, inbound_stored: bool = False, note: str = "") -> None:
         """The inbound text and the replies in one statement (cheaper than ORM objects on every turn).
 
         When this very turn erased the customer's data, the inbound text is not kept either. A retry of
-        a message that a failed turn already stored (``inbound_stored``) adds only the replies.
+        a message that a failed turn already stored (``inbound_stored``) adds only the replies. ``note``
+        says what came with the text ("[图片]"), so the history shows that a photo was sent.
         """
+        text = "\n".join(part for part in (msg.text, note) if part) if note else msg.text
         rows = [] if inbound_stored else [
-            {"conversation_id": conv.id, "direction": "in", "author": "customer", "text": None if erased else msg.text,
+            {"conversation_id": conv.id, "direction": "in", "author": "customer", "text": None if erased else text,
              "buttons": None, "erased": erased, "channel_message_id": msg.message_id}]
         rows += [{"conversation_id": conv.id, "direction": "out", "author": "bot", "text": r.text,
                   "buttons": [b.to_json() for b in r.buttons] or None, "erased": False,

@@ -12,6 +12,11 @@ Contract (docs/contracts.md):
 - ``GET /api/chat/updates?after=CURSOR&wait=SECONDS``: what was sent on the bot's or an operator's
   initiative after the cursor, long-polled (``web_updates``).
 - ``GET /api/chat/history``: the whole chat and its ticket, for a page reload.
+- ``POST /api/chat/photo`` (body: the image itself, ``Content-Type: image/jpeg|png|webp``, optional
+  ``?message_id=``): a photo for the ticket, checked and kept as evidence (``bot.evidence``); answers
+  like ``/api/chat``. Other types are 415, bodies over ``evidence.max_bytes`` 413; a file that is not
+  really an image gets the bot's clear reply and is not kept. A cross-site form cannot send an image
+  content type without a CORS preflight, so this is as safe from CSRF as the JSON endpoint.
 
 An optional ``"message_id"`` makes a retried request idempotent (a duplicate gets no new replies).
 Bad requests get a JSON ``{"error": "中文说明 / English explanation"}`` with 400 (malformed), 401 (no or
@@ -33,6 +38,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from bot import attachments
 from bot.channels.web_identity import chat_of, new_token, presented_token, set_cookie
 from bot.channels.web_updates import (
     RECHECK_S,
@@ -43,6 +49,7 @@ from bot.channels.web_updates import (
     proactive_after,
 )
 from bot.engine import Engine
+from bot.evidence import Accepted, EvidenceSettings, accept_photo
 from bot.messages import InboundMessage
 from bot.text_guard import MAX_ID_CHARS, MAX_TEXT_CHARS
 from dialogs.texts import say
@@ -188,6 +195,44 @@ def routes(engine: Engine, *, max_body_bytes: int = 65536, max_text_chars: int =
             set_cookie(response, request, token)
         return response
 
+    evidence = EvidenceSettings.from_config(engine.config)
+
+    async def photo(request: Request) -> Response:
+        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type not in ("image/jpeg", "image/png", "image/webp"):
+            return _error(415, bilingual("只能上传 JPEG、PNG 或 WebP 图片", "Content-Type must be image/jpeg, "
+                                                                          "image/png or image/webp"))
+        chat_id, presented = _chat_id(request)
+        if presented and chat_id is None:
+            return _error(401, bilingual(*_UNAUTHORIZED))
+        message_id = request.query_params.get("message_id") or uuid.uuid4().hex
+        if len(message_id) > MAX_MESSAGE_ID_CHARS or not message_id.isprintable():
+            return _error(400, bilingual("message_id 无效", "invalid message_id"))
+        try:
+            data = await _read_body(request, evidence.max_bytes)
+        except BadRequest as exc:
+            if exc.status == 413:
+                return _error(413, bilingual(f"图片超过 {evidence.max_megabytes} MB",
+                                             f"image larger than {evidence.max_megabytes} MB"))
+            return _error(exc.status, exc.message)
+        token = None
+        if chat_id is None:
+            chat_id, token = new_token()
+        result = await asyncio.to_thread(accept_photo, engine.db, channel="web", chat_id=chat_id,
+                                         source_id=f"{chat_id}:{message_id}", data=data, settings=evidence,
+                                         now=engine.clock())
+        ref = attachments.photo_ref(result.evidence_id) if isinstance(result, Accepted) else \
+            attachments.rejected_ref(result.code)
+        outcome = await engine.respond(InboundMessage(channel="web", chat_id=chat_id, message_id=message_id, text="",
+                                                      attachments=(ref,)))
+        body = outcome.to_json()
+        if token is not None:
+            body["chat_token"] = token
+        response = JSONResponse(body)
+        if token is not None:
+            set_cookie(response, request, token)
+        return response
+
     def _known_chat(request: Request) -> tuple[str | None, Response | None]:
         chat_id, _ = _chat_id(request)
         if chat_id is None:
@@ -261,6 +306,7 @@ def routes(engine: Engine, *, max_body_bytes: int = 65536, max_text_chars: int =
         Route("/", page, methods=["GET"]),
         Route("/static/{name}", static, methods=["GET"]),
         Route("/api/chat", chat, methods=["POST"]),
+        Route("/api/chat/photo", photo, methods=["POST"]),
         Route("/api/chat/updates", updates, methods=["GET"]),
         Route("/api/chat/history", chat_history, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),

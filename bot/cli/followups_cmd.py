@@ -42,7 +42,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     config = load_config()
     db = open_database(args.url)
     try:
-        dispatcher = Dispatcher(db, config=config, senders=channel_senders(config))
+        dispatcher = Dispatcher(db, config=config, senders=channel_senders(config, db))
         stats = dispatcher.drain_sync(args.now)
     finally:
         db.dispose()

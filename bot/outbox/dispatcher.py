@@ -257,7 +257,8 @@ class Dispatcher:
         """Each delivered row's text in the chat history, as the bot's or an operator's proactive message."""
         history = []
         for row in rows:
-            if row.conversation_id is None:
+            # "recorded": the text is in the history already (an answer the engine stored in its turn).
+            if row.conversation_id is None or row.meta.get("recorded"):
                 continue
             reply = row.reply
             operator_id = row.meta.get("operator_id")

@@ -27,8 +27,9 @@ SEND = "send"
 HOLD = "hold"
 DROP = "drop"
 
-#: Kinds written by people; neither quiet hours nor an operator's hold apply to them.
-HUMAN_KINDS = frozenset({"operator_reply", "digest", "operator_alert"})
+#: Kinds written by people, or the bot's answer to a message the customer just sent (``reply``: a
+#: messenger reply that could not go out at once); neither quiet hours nor an operator's hold apply.
+HUMAN_KINDS = frozenset({"operator_reply", "digest", "operator_alert", "reply"})
 _FINISHED_TICKET = frozenset({"cancelled", "closed"})
 
 

@@ -7,7 +7,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from alembic import command
@@ -40,14 +44,31 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Migrate the database behind ``engine`` up to ``revision``.
 
     Several processes may start at once (``repairbot serve`` scaled out): on PostgreSQL a session
-    advisory lock makes them migrate one after another; the later ones find nothing left to do.
-    SQLite serialises writers by itself.
+    advisory lock makes them migrate one after another; the later ones find nothing left to do. On
+    SQLite, Alembic runs each migration in its own transaction (SQLite has no transactional DDL), so
+    two processes could both read "not yet at 0004" between another's steps; an exclusive lock on a
+    file beside the database makes them take turns for the whole upgrade instead.
     """
     with _in_process:
         if engine.dialect.name == "postgresql":
             _upgrade_pg(engine, revision)
         else:
-            command.upgrade(alembic_config(engine), revision)
+            with _sqlite_migration_lock(engine):
+                command.upgrade(alembic_config(engine), revision)
+
+
+@contextlib.contextmanager
+def _sqlite_migration_lock(engine: Engine) -> Iterator[None]:
+    database = engine.url.database
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{os.path.abspath(database)}.migrate.lock", "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes, or the process dies
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _upgrade_pg(engine: Engine, revision: str) -> None:

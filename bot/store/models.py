@@ -485,3 +485,68 @@ class Digest(Base):
     # The outbox row that carries it to the managers' Telegram chat (None when no chat is configured).
     outbox_key: Mapped[str | None] = mapped_column(String(160))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Evidence(Base):
+    """A photo a customer sent (any channel), kept as ticket evidence; the file is encrypted under the data dir.
+
+    ``path`` is relative to the evidence directory. ``sha256`` finds identical files, ``phash`` (64-bit
+    perceptual hash, hex) near-identical ones. ``flags`` are facts for operators — ``[{"code", "text",
+    ...}]`` such as a near-duplicate of another customer's photo or missing camera metadata — never a
+    refusal. ``(channel, source_id)`` is the platform's id of the upload, so a redelivered message
+    stores its photo once. ``chat_id`` is an identifier like ``Conversation.chat_id``; erasure deletes
+    the row and the file.
+    """
+
+    __tablename__ = "evidence"
+    __table_args__ = (UniqueConstraint("channel", "source_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(128))
+    source_id: Mapped[str] = mapped_column(String(160))
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversation.id", ondelete="SET NULL"), index=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id", ondelete="SET NULL"), index=True)
+    path: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(32))
+    size_bytes: Mapped[int]
+    width: Mapped[int]
+    height: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    phash: Mapped[str] = mapped_column(String(16))
+    flags: Mapped[list[dict[str, Any]]] = mapped_column(JSON(), default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CallbackRef(RowKeyed, Base):
+    """A button value too long for Telegram's 64-byte ``callback_data``, kept under a short random key.
+
+    The key is bound to the chat it was shown in; an unknown, expired or foreign key is a stale button.
+    The value is encrypted (offer buttons name times and technicians).
+    """
+
+    __tablename__ = "callback_ref"
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(128), index=True)
+    value: Mapped[str] = mapped_column(EncryptedText())
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class PlatformToken(RowKeyed, Base):
+    """A platform's short-lived API credential (WeChat's access_token), shared by every process.
+
+    Fetching a new WeChat token invalidates the old one, so exactly one process refreshes at a time: it
+    takes a lease (``refreshing_until``) with a conditional UPDATE, fetches, stores and clears it.
+    """
+
+    __tablename__ = "platform_token"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token: Mapped[str | None] = mapped_column(EncryptedString())
+    expires_at: Mapped[datetime | None]
+    refreshing_until: Mapped[datetime | None]
+    refreshed_by: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -113,6 +113,33 @@
       .catch(function () { polling = false; setTimeout(poll, 5000); });
   }
 
+  // A photo of the fault goes to POST /api/chat/photo as the file itself; the server checks it really is
+  // an image (JPEG/PNG/WebP, 10 MB) and the bot answers like any message.
+  var photo = document.getElementById("photo");
+  photo.addEventListener("change", function () {
+    var file = photo.files && photo.files[0];
+    photo.value = "";
+    if (!file || busy) return;
+    if (file.size > 10 * 1024 * 1024) { add("error", "图片超过 10 MB，请压缩后再发。"); return; }
+    busy = true; send.disabled = true;
+    add("me", "[图片] " + file.name);
+    var typing = add("typing", "正在上传…");
+    var id = "f-" + Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
+    fetch("/api/chat/photo?message_id=" + id, { method: "POST", body: file, credentials: "same-origin",
+      headers: { "Content-Type": file.type || "application/octet-stream" } })
+      .then(json)
+      .then(function (res) {
+        if (res.status === 401) { add("error", "对话已失效，请刷新页面重新开始。"); return; }
+        if (!res.ok) { add("error", "图片没有发出去：" + (res.data.error || "请稍后再试")); return; }
+        res.data.replies.forEach(function (r) { addReply(r); });
+        showTicket(res.data.ticket);
+        if (cursor === null) cursor = "0";
+        poll();
+      })
+      .catch(function () { add("error", "网络有问题，图片没有发出去，请稍后再试。"); })
+      .then(function () { typing.remove(); busy = false; send.disabled = false; });
+  });
+
   form.addEventListener("submit", function (ev) {
     ev.preventDefault();
     var text = input.value.trim();
