@@ -1,4 +1,4 @@
-"""Brand recognition from the ``brands`` catalogue in config.yml, including pinyin homophones.
+"""Brand recognition from the brand catalogue (``NluSettings.brands``), including pinyin homophones.
 
 Two passes, both over the normalized text:
 
@@ -17,12 +17,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
 import ahocorasick
 from pypinyin import Style, pinyin
-
-from bot.config import load_config
 
 # A name followed by one of these is a place or a building (澄迈永发镇, 凯德广场), never the brand.
 PLACE_SUFFIXES = ("镇", "乡", "村", "街道", "路", "街", "大街", "社区", "小区", "广场", "大厦", "花园", "公园")
@@ -77,25 +74,6 @@ def sounds(ch: str) -> frozenset[str]:
         return frozenset()
     readings = pinyin(ch, style=Style.NORMAL, heteronym=True, errors="ignore")
     return frozenset(_fold(r) for r in (readings[0] if readings else ()))
-
-
-def load_brands(config: dict[str, Any] | None = None) -> tuple[Brand, ...]:
-    """Read the ``brands`` section of the configuration."""
-    section = (config or load_config()).get("brands") or {}
-    brands = []
-    for name, entry in section.items():
-        entry = entry or {}
-        brands.append(
-            Brand(
-                name=str(name),
-                supported=bool(entry.get("supported", False)),
-                products=tuple(entry.get("products") or ()),
-                aliases=tuple(str(a) for a in entry.get("aliases") or ()),
-                not_before=tuple(entry.get("not_before") or ()),
-                not_after=tuple(entry.get("not_after") or ()),
-            )
-        )
-    return tuple(brands)
 
 
 # Two latin letters with a space or hyphen between them: the only texts the spaced-name pass reads.
@@ -216,8 +194,3 @@ class BrandMatcher:
                 return hit
         return hits[0]
 
-
-@cache
-def default_matcher() -> BrandMatcher:
-    """The matcher over the active configuration's catalogue (built once)."""
-    return BrandMatcher(load_brands())

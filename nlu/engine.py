@@ -1,31 +1,34 @@
 """The parse pipeline: every extractor over one normalized text, then the intent rules.
 
-Built once per process (:func:`default_engine`); each extractor trains or compiles its data at
-construction, so the first parse pays a few tens of milliseconds and later ones a fraction of one.
+An :class:`Engine` is built from :class:`nlu.settings.NluSettings` (the application's configuration,
+passed down; ``nlu`` never reads the config file itself). :func:`build_engine` keeps one engine per
+distinct settings value; :func:`default_engine` is the one for the settings the application registered
+with :func:`set_default_settings` (the bot registers its loaded config). Each extractor trains or
+compiles its data at construction, so the first parse pays a few tens of milliseconds and later ones a
+fraction of one.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import re
 from datetime import datetime
-from functools import cache
-from typing import Any
+from functools import lru_cache
 
-from bot.config import load_config
 from nlu import intents
-from nlu.brands import BrandMatcher, default_matcher
+from nlu.brands import BrandMatcher
+from nlu.defaults import default_settings
 from nlu.evidence import fault_text, intent_text, without_slot_cues
 from nlu.faults import FaultReader, default_reader
 from nlu.intents import IntentClassifier, IntentGuess, default_classifier
 from nlu.normalize import compact, normalize
 from nlu.phones import read_phone
 from nlu.places import read_place
-from nlu.products import bare_lock, find_product
+from nlu.products import bare_lock, find_product, load_product_words
 from nlu.rasa_backend import RasaBackend
+from nlu.settings import NluSettings
 from nlu.types import EXPECTING, Parse
-from nlu.when import read_when
+from nlu.when import TimeReader
 
 log = logging.getLogger(__name__)
 
@@ -43,15 +46,20 @@ class Engine:
 
     def __init__(
         self,
+        settings: NluSettings,
         *,
-        brands: BrandMatcher,
-        faults: FaultReader,
-        classifier: IntentClassifier,
+        faults: FaultReader | None = None,
+        classifier: IntentClassifier | None = None,
         rasa: RasaBackend | None = None,
     ) -> None:
-        self.brands = brands
-        self.faults = faults
-        self.classifier = classifier
+        self.settings = settings
+        self.brands = BrandMatcher(settings.brands)
+        self.products = load_product_words(settings.products)
+        self.product_words = settings.product_words
+        self.time = TimeReader(settings)
+        # The models depend on nlu/data only, not on the configuration: one pair per process.
+        self.faults = faults or default_reader()
+        self.classifier = classifier or default_classifier()
         self.rasa = rasa
 
     def parse(self, text: str, *, expecting: str | None = None, now: datetime | None = None) -> Parse:
@@ -64,7 +72,7 @@ class Engine:
 
         hit = self.brands.find(norm)
         brand = hit.brand if hit else None
-        product = find_product(norm)
+        product = find_product(norm, self.products)
         if product is None and brand is not None:
             product = brand.only_product  # 丹斯提尼 makes only safes: "丹斯提尼打不开" is a safe
         if product is None and bare_lock(norm):
@@ -74,11 +82,11 @@ class Engine:
 
         place, candidates = read_place(norm, expecting=expecting in ("place", "town"))
         phone = read_phone(norm, expecting=expecting == "phone")
-        when = read_when(norm, now)
+        when = self.time.read(norm, now)
 
         # The classifiers read the message without the slots the gazetteers found (see nlu.evidence).
         residue = intent_text(norm, places=(place, *candidates) if place else candidates,
-                              brand_span=(hit.start, hit.end) if hit else None)
+                              brand_span=(hit.start, hit.end) if hit else None, strip_time=self.time.strip)
         reading = self.rasa.classify(norm) if self.rasa is not None and norm else None
         if reading is not None:
             intent, confidence, recognised = reading.intent, reading.confidence, True
@@ -106,7 +114,7 @@ class Engine:
         )
         fault = rasa_fault or self.faults.read(
             residue, expecting=expecting == "fault", guess=may_guess,
-            evidence=fault_text(residue, _product_words()),
+            evidence=fault_text(residue, self.product_words),
         )
 
         brand_name = brand.name if brand else None
@@ -162,47 +170,40 @@ class Engine:
         if _NO_BRAND.search(norm) or self.faults.hits(norm):
             return None
         word = norm
-        for words in (w for w in _product_words() if w in word):
+        for words in (w for w in self.product_words if w in word):
             word = word.replace(words, "")
         word = _BRAND_FILLER.sub("", word.strip(" ，。,.!！")).strip()
         return word if _BRAND_WORD.match(word) else None
 
 
-@cache
-def _product_words() -> tuple[str, ...]:
-    section = load_config().get("products") or {}
-    words = [str(w).lower() for entry in section.values() for w in (entry or {}).get("words") or ()]
-    return tuple(sorted(words, key=len, reverse=True))
-
-
-def backend_settings(config: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The ``nlu`` section with environment overrides applied (REPAIRBOT_NLU_BACKEND, REPAIRBOT_RASA_URL)."""
-    section = dict((config or load_config()).get("nlu") or {})
-    section["backend"] = os.environ.get("REPAIRBOT_NLU_BACKEND") or section.get("backend") or "default"
-    section["rasa_url"] = os.environ.get("REPAIRBOT_RASA_URL") or section.get("rasa_url") or "http://127.0.0.1:5005"
-    section["rasa_timeout_s"] = float(section.get("rasa_timeout_s") or 0.8)
-    return section
-
-
-def build_rasa_backend(settings: dict[str, Any]) -> RasaBackend | None:
+def build_rasa_backend(settings: NluSettings) -> RasaBackend | None:
     """A started Rasa client when the configured backend is ``rasa``, else ``None``."""
-    if str(settings.get("backend")).lower() != "rasa":
+    if settings.backend != "rasa":
         return None
     backend = RasaBackend(
-        str(settings["rasa_url"]),
-        timeout=float(settings["rasa_timeout_s"]),
-        token=os.environ.get("RASA_TOKEN") or None,
+        settings.rasa_url,
+        timeout=settings.rasa_timeout_s,
+        token=settings.rasa_token,
+        min_confidence=settings.rasa_min_confidence,
     )
     backend.start()
     return backend
 
 
-@cache
+@lru_cache(maxsize=8)
+def build_engine(settings: NluSettings) -> Engine:
+    """The engine for these settings, built once per distinct value (several bots in one process share it)."""
+    engine = Engine(settings, rasa=build_rasa_backend(settings))
+    if engine.rasa is None:
+        log.info("NLU backend: in-process engine")
+    else:
+        log.warning(
+            "NLU backend: Rasa server at %s for intent and fault (confidence >= %.2f); the in-process "
+            "engine answers until it is ready and whenever it fails", settings.rasa_url, settings.rasa_min_confidence,
+        )
+    return engine
+
+
 def default_engine() -> Engine:
-    """The process-wide engine, built from config.yml and nlu/data at first use."""
-    return Engine(
-        brands=default_matcher(),
-        faults=default_reader(),
-        classifier=default_classifier(),
-        rasa=build_rasa_backend(backend_settings()),
-    )
+    """The engine for the registered default settings."""
+    return build_engine(default_settings())

@@ -15,11 +15,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from nlu.brands import default_matcher
-from nlu.engine import Engine, backend_settings, build_rasa_backend
-from nlu.faults import default_reader
-from nlu.intents import default_classifier
+from nlu.defaults import default_settings
+from nlu.engine import Engine, build_rasa_backend
 from nlu.rasa_backend import RasaBackend
+from nlu.settings import NluSettings
 
 
 class FakeRasa(ThreadingHTTPServer):
@@ -92,7 +91,7 @@ def fake_rasa() -> Iterator[FakeRasa]:
 
 
 def _engine(backend: RasaBackend | None) -> Engine:
-    return Engine(brands=default_matcher(), faults=default_reader(), classifier=default_classifier(), rasa=backend)
+    return Engine(default_settings(), rasa=backend)
 
 
 def _wait_ready(backend: RasaBackend, want: bool = True, limit: float = 5.0) -> None:
@@ -169,21 +168,20 @@ def test_nothing_listening_falls_back() -> None:
         backend.close()
 
 
-def test_backend_chosen_by_config_and_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("REPAIRBOT_NLU_BACKEND", raising=False)
-    assert build_rasa_backend(backend_settings({"nlu": {"backend": "default"}})) is None
-    monkeypatch.setenv("REPAIRBOT_NLU_BACKEND", "rasa")
-    monkeypatch.setenv("REPAIRBOT_RASA_URL", "http://127.0.0.1:9")
-    settings = backend_settings({"nlu": {"backend": "default", "rasa_timeout_s": 0.5}})
+def test_backend_chosen_by_config_and_environment() -> None:
+    assert build_rasa_backend(NluSettings.from_config({"nlu": {"backend": "default"}}, {})) is None
+    env = {"REPAIRBOT_NLU_BACKEND": "rasa", "REPAIRBOT_RASA_URL": "http://127.0.0.1:9"}
+    settings = NluSettings.from_config({"nlu": {"backend": "default", "rasa_timeout_s": 0.5}}, env)
     backend = build_rasa_backend(settings)
     try:
         assert backend is not None and backend.url == "http://127.0.0.1:9" and backend.timeout == 0.5
+        assert backend.min_confidence == 0.6  # the default threshold
     finally:
         backend.close()
 
 
 def _real_rasa_url() -> str:
-    return backend_settings()["rasa_url"]
+    return default_settings().rasa_url
 
 
 def _real_rasa_ready() -> bool:
