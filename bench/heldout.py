@@ -84,6 +84,7 @@ def main() -> None:
     ap.add_argument("path", nargs="?", default=str(DEFAULT_SET))
     ap.add_argument("--show", type=int, default=0, help="print this many failing cases")
     args = ap.parse_args()
+    import bot  # noqa: F401  (registers the config's NLU settings, as the running bot does)
     from nlu import parse
 
     report = score(load(Path(args.path)), parse)

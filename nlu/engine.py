@@ -16,18 +16,22 @@ from datetime import datetime
 from functools import lru_cache
 
 from nlu import intents
+from nlu.address import ADDRESS_CUE, read_address
 from nlu.brands import BrandMatcher
 from nlu.defaults import default_settings
 from nlu.evidence import fault_text, intent_text, without_slot_cues
 from nlu.faults import FaultReader, default_reader
+from nlu.gloss import Gloss
 from nlu.intents import IntentClassifier, IntentGuess, default_classifier
 from nlu.normalize import compact, normalize
 from nlu.phones import read_phone
-from nlu.places import read_place
-from nlu.products import bare_lock, find_product, load_product_words
+from nlu.places import read_place_span
+from nlu.products import bare_lock, find_product, load_product_words, product_word_starts
 from nlu.rasa_backend import RasaBackend
 from nlu.settings import NluSettings
+from nlu.training_data import training_data
 from nlu.types import EXPECTING, Parse
+from nlu.urgency import UrgencyReader, default_urgency
 from nlu.when import TimeReader
 
 log = logging.getLogger(__name__)
@@ -50,6 +54,7 @@ class Engine:
         *,
         faults: FaultReader | None = None,
         classifier: IntentClassifier | None = None,
+        urgency: UrgencyReader | None = None,
         rasa: RasaBackend | None = None,
     ) -> None:
         self.settings = settings
@@ -60,6 +65,12 @@ class Engine:
         # The models depend on nlu/data only, not on the configuration: one pair per process.
         self.faults = faults or default_reader()
         self.classifier = classifier or default_classifier()
+        self.urgency = urgency or default_urgency()
+        # Dialect, English and pinyin read as Mandarin; brand names and product words are known by sound.
+        self.gloss = Gloss(
+            training_data(),
+            vocabulary=(*self.product_words, *(b.name for b in settings.brands)),
+        )
         self.rasa = rasa
 
     def parse(self, text: str, *, expecting: str | None = None, now: datetime | None = None) -> Parse:
@@ -68,7 +79,10 @@ class Engine:
             text = "" if text is None else str(text)
         if expecting not in EXPECTING:
             expecting = None
-        norm = normalize(text)
+        raw = normalize(text)
+        # Every extractor reads the glossed text (打唔开 → 打不开, "won't open" → 打不开); the phone is
+        # read from the digits as typed.
+        norm = self.gloss(raw)
 
         hit = self.brands.find(norm)
         brand = hit.brand if hit else None
@@ -80,12 +94,14 @@ class Engine:
         if product is None and expecting == "product":
             product = next((code for hint, code in _PRODUCT_HINTS if hint in norm), None)
 
-        place, candidates = read_place(norm, expecting=expecting in ("place", "town"))
-        phone = read_phone(norm, expecting=expecting == "phone")
+        place, candidates, span = read_place_span(norm, expecting=expecting in ("place", "town"))
+        phone = read_phone(raw, expecting=expecting == "phone")
         when = self.time.read(norm, now)
+        address = self._address(norm, span, hit, expecting == "address")
 
         # The classifiers read the message without the slots the gazetteers found (see nlu.evidence).
-        residue = intent_text(norm, places=(place, *candidates) if place else candidates,
+        unaddressed = norm.replace(address, " ") if address else norm
+        residue = intent_text(unaddressed, places=(place, *candidates) if place else candidates,
                               brand_span=(hit.start, hit.end) if hit else None, strip_time=self.time.strip)
         reading = self.rasa.classify(norm) if self.rasa is not None and norm else None
         if reading is not None:
@@ -150,6 +166,7 @@ class Engine:
             # (the text itself goes to the ticket) instead of asking the same question again.
             fault, intent = "other", "report_fault"
 
+        urgency = self.urgency.read(norm, product=product)
         return Parse(
             text=text,
             intent=intent,
@@ -163,7 +180,19 @@ class Engine:
             phone=phone.phone,
             phone_invalid=phone.invalid and phone.phone is None,
             when=when,
+            address=address,
+            urgent=urgency.urgent,
+            safety=urgency.safety,
         )
+
+    def _address(self, norm: str, span: tuple[int, int] | None, brand: object, expecting: bool) -> str | None:
+        """The street address below the place, when the message has one (see nlu.address)."""
+        if span is None and not expecting and not ADDRESS_CUE.search(norm):
+            return None
+        stops = [*product_word_starts(norm, self.products), *(h.start for h in self.faults.hits(norm))]
+        if brand is not None:
+            stops.append(brand.start)  # type: ignore[attr-defined]
+        return read_address(norm, place_end=span[1] if span else None, stops=stops, expecting=expecting)
 
     def _unknown_brand(self, norm: str) -> str | None:
         """A brand name outside the catalogue typed in answer to "which brand?" (海尔, "是雅洁的")."""

@@ -4,7 +4,9 @@ The phrase lexicon is the ``synonym`` items of ``nlu/data`` whose value is a fau
 ``regex`` items named ``fault_<code>`` (for phrases with a gap: 密码好像忘了). When several faults are
 named, the most specific cause wins (:data:`PRIORITY`): "没电了打不开" is no_power, "反锁了打不开" is
 mechanical, "输错密码被锁了" is locked_out. A phrase inside a longer phrase of the lexicon does not
-count on its own (打不开 inside 指纹打不开).
+count on its own (打不开 inside 指纹打不开). A phrase the customer denies does not count either
+("倒不是忘了密码，是屏幕不亮" is no_power; "钥匙没丢，锁芯卡住了" is mechanical): the ``deny_*`` regexes
+of ``nlu/data/negation.yml`` look right before, inside and right after each phrase, within its clause.
 
 When no phrase matches, a naive Bayes classifier trained on the annotated fault examples (and, as
 a "no fault" class, the other intents' examples) may still name a fault if it is confident.
@@ -31,6 +33,9 @@ PRIORITY: tuple[str, ...] = (
 NO_FAULT = "_none"
 # Posterior the classifier needs before its guess is reported (no phrase matched at all).
 CLASSIFIER_THRESHOLD = 0.9
+# How far before a phrase a denial may stand (不是因为…, 倒不是…), within the clause.
+DENIAL_WINDOW = 6
+_CLAUSE = re.compile(r"[，,。；;！!？?]")
 # A guess needs evidence: this many characters left once slots are removed, this share of their
 # n-grams seen in training. Below that the classifier would be reading its own prior.
 MIN_EVIDENCE_CHARS = 2
@@ -61,6 +66,10 @@ class FaultReader:
             if name.startswith("fault_") and code in FAULTS:
                 self._patterns.extend((re.compile(p), code) for p in patterns)
         self._rank = {code: i for i, code in enumerate(PRIORITY)}
+        self._deny = {
+            name: re.compile("|".join(f"(?:{p})" for p in data.regexes.get(name, ())) or r"(?!x)x")
+            for name in ("deny_before", "deny_inside", "deny_after")
+        }
         self._classifier = NaiveBayes(alpha=0.5).fit(self._samples(data))
 
     def _samples(self, data: TrainingData) -> list[tuple[str, str]]:
@@ -79,7 +88,20 @@ class FaultReader:
         return min(codes, key=lambda c: self._rank.get(c, len(self._rank)))
 
     def hits(self, text: str) -> list[FaultHit]:
-        """Lexicon and pattern matches, without phrases nested inside a longer match."""
+        """Lexicon and pattern matches the customer asserts (nested and denied phrases left out)."""
+        return [h for h in self._all_hits(text) if not self._denied(text, h)]
+
+    def _denied(self, text: str, hit: FaultHit) -> bool:
+        before = text[max(0, hit.start - DENIAL_WINDOW) : hit.start]
+        clause = _CLAUSE.split(before)[-1]
+        after = text[hit.end : hit.end + DENIAL_WINDOW]
+        return bool(
+            self._deny["deny_before"].search(clause)
+            or self._deny["deny_inside"].search(text, hit.start, hit.end)
+            or self._deny["deny_after"].search(after)
+        )
+
+    def _all_hits(self, text: str) -> list[FaultHit]:
         found: list[FaultHit] = []
         if len(self._automaton):
             for end_index, (length, code) in self._automaton.iter(text):
@@ -105,10 +127,12 @@ class FaultReader:
         product words, see :mod:`nlu.evidence`); when it is too short or mostly unknown n-grams there
         is nothing to guess from and the answer is ``None``.
         """
-        hits = self.hits(text)
+        every = self._all_hits(text)
+        hits = [h for h in every if not self._denied(text, h)]
         if hits:
             return self.most_specific({h.code for h in hits})
-        if not guess:
+        if not guess or every:
+            # Only denied phrases ("不是没电"): the classifier would read the denied words as the fault.
             return None
         evidence = text if evidence is None else evidence
         if len(compact(evidence)) < MIN_EVIDENCE_CHARS:

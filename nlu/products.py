@@ -29,7 +29,7 @@ def load_product_words(products: tuple[tuple[str, tuple[str, ...]], ...]) -> Pro
     automaton = ahocorasick.Automaton()
     for code, words in products:
         for word in words:
-            automaton.add_word(word.lower(), code)
+            automaton.add_word(word.lower(), (code, len(word)))
     if len(automaton):
         automaton.make_automaton()
     codes = [code for code, _words in products]
@@ -43,7 +43,7 @@ def find_product(text: str, words: ProductWords) -> str | None:
     """The product named in normalized text, or ``None``."""
     found: set[str] = set()
     if len(words.automaton):
-        found = {code for _, code in words.automaton.iter(text)}
+        found = {code for _, (code, _length) in words.automaton.iter(text)}
     for code in words.order:
         if code in found:
             return code
@@ -53,3 +53,10 @@ def find_product(text: str, words: ProductWords) -> str | None:
 def bare_lock(text: str) -> bool:
     """Whether the text uses 锁 as a noun (a lock) rather than in a verb or part name."""
     return bool(_BARE_LOCK.search(text))
+
+
+def product_word_starts(text: str, words: ProductWords) -> list[int]:
+    """Where product words begin in the text (an address written before them ends there)."""
+    if not len(words.automaton):
+        return []
+    return [end - length + 1 for end, (_code, length) in words.automaton.iter(text)]

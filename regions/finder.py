@@ -23,7 +23,7 @@ from functools import cache
 
 import ahocorasick
 
-from regions.gazetteer import COUNTYLESS, SUBAREA, Division, Gazetteer, gazetteer
+from regions.gazetteer import COUNTYLESS, OLD_AREA_PREFIX, SUBAREA, Division, Gazetteer, gazetteer
 from regions.pinyin_index import typed_key
 from regions.place import PlaceMatch
 
@@ -32,6 +32,8 @@ FULL, OLD, HOMOPHONE, SHORT, TOWN_SHORT = 3.0, 2.5, 2.5, 2.0, 1.5
 CONTEXT_BONUS, ADJACENT_BONUS, ADJACENT_CONFLICT = 3.0, 1.0, -3.0
 DEVICE_CUE_BONUS, PERSON_CUE_PENALTY, PARTIAL_PENALTY = 3.0, -2.0, -1.0
 TIE = 0.01
+# An everyday word that contains or overlaps a short name (scripts/gazetteer/collisions.py).
+SOFT = "soft"
 MAX_TEXT = 4000  # longer messages are read from their start: an address is never that far in
 MAX_HITS = 300
 
@@ -56,9 +58,11 @@ DEVICE_CUES = (
 )
 PERSON_CUES = ("上班", "工作", "出差", "打工", "上学", "读书", "人在", "现在在")
 # A name followed by these is a street or building name (中山路, 长安街), not the place itself.
-STREET_AFTER = re.compile(r"(?:路|街|巷|大道|大街|胡同)")
+# 中山西路 and 鞍山西道 too: a direction between the name and the street word.
+STREET_AFTER = re.compile(r"(?:[东南西北中]?(?:路|街|巷|大道|大街|胡同)|[东南西北中]道)")
+# 祥云镇, 大丰街道: a town or street named after a county elsewhere is not that county.
 POI_AFTER = re.compile(
-    r"(?:村|小区|花园|广场|大厦|公园|社区|中学|小学|大学|学院|医院|酒店|宾馆|商场|超市|机场|火车站)"
+    r"(?:村|小区|花园|广场|大厦|公园|社区|中学|小学|大学|学院|医院|酒店|宾馆|商场|超市|机场|火车站|镇|乡|街道)"
 )
 # 我们在 / 住在 / 家在 …: what comes right before a location (not 现在/正在, which only contain 在)
 LOCATIVE_BEFORE = frozenset({"我在", "们在", "家在", "住在", "人在", "是在", "就在", "位于", "地址"})
@@ -99,6 +103,7 @@ class _Hit:
     surface: str
     senses: tuple[Sense, ...]
     partial: bool = False
+    hidden: bool = False  # a short name inside or across an everyday word (重新安装, 每天等)
 
 
 @dataclass(slots=True)
@@ -190,8 +195,14 @@ class PlaceFinder:
                 senses[t.name].append(Sense("town", host, FULL, town=t.name))
                 if len(t.short) >= 2 and t.short != t.name:
                     senses[t.short].append(Sense("town", host, TOWN_SHORT, town=t.name))
+        for surface, key, note in gz.old_area_names:
+            senses[surface].append(Sense("prefecture", key, SHORT, note=note))
         for surface in gz.blocked_names:
             senses[surface] = []  # wins the longest match and means nothing: 雄安新区 is not 安新县
+        soft = (Sense(SOFT, "", 0.0),)
+        for surface in gz.soft_words:
+            if surface not in senses:
+                senses[surface] = list(soft)
         self.senses = {k: tuple(v) for k, v in senses.items()}
         self.automaton = ahocorasick.Automaton()
         for surface, ss in self.senses.items():
@@ -237,7 +248,11 @@ class PlaceFinder:
         hits = self._hits(text)
         bare = expecting and len(_significant(text)) <= 8
         contexts = [
-            (h, s) for h in hits if not h.partial for s in h.senses if s.kind in ("province", "prefecture")
+            (h, s)
+            for h in hits
+            if not h.partial and not h.hidden
+            for s in h.senses
+            if s.kind in ("province", "prefecture")
         ]
         host_hits = [(h, s) for h in hits if not h.partial for s in h.senses if s.kind == "county"]
         seats = self._seats_before_counties(hits, host_hits)
@@ -250,6 +265,14 @@ class PlaceFinder:
         # a town-bearing county (琼海) is the context for a misspelt town after it (琼海嘉记镇)
         hosts = [(h, s) for h, s in host_hits if (d := self.gz.counties.get(s.code)) and d.has_towns]
         cands += self._homophones(text, hits, contexts + hosts, cands, bare)
+        if not cands:
+            # 我在襄樊 / 伊克昭盟: an old prefecture alone asks which of today's counties, never a guess.
+            old = {s.code for _h, s in contexts if s.code.startswith(OLD_AREA_PREFIX)}
+            if len(old) == 1:
+                key = next(iter(old))
+                places = tuple(d.place() for d in self.gz.old_area_counties(key))
+                note = f"old prefecture {key.removeprefix(OLD_AREA_PREFIX)}: which county?"
+                return PlaceMatch(candidates=places, note=note), None
         return self._decide(cands)
 
     # ------------------------------------------------------------------ steps
@@ -274,6 +297,9 @@ class PlaceFinder:
             raw.append(_Hit(start, end + 1, surface, senses))
             if len(raw) >= MAX_HITS * 4:
                 break
+        soft = [h for h in raw if h.senses and h.senses[0].kind == SOFT]
+        if soft:
+            raw = [h for h in raw if not (h.senses and h.senses[0].kind == SOFT)]
         raw.sort(key=lambda h: (h.start, -(h.end - h.start)))
         kept: list[_Hit] = []
         last_end = 0
@@ -300,6 +326,14 @@ class PlaceFinder:
             if POI_AFTER.match(after) and all(s.strength < FULL for s in h.senses):
                 continue
             out.append(h)
+        if soft:
+            for h in out:
+                h.hidden = (
+                    bool(h.senses)
+                    and all(s.strength < FULL for s in h.senses)
+                    and any(_straddles(h, w) or (w.start <= h.start and h.end <= w.end) for w in soft)
+                    and not any(o is not h and o.senses and _next_to(text, o, h) for o in out)
+                )
         return out
 
     def _candidates(self, text, hits, contexts, host_hits, bare) -> list[_Candidate]:
@@ -333,6 +367,8 @@ class PlaceFinder:
                 said_as_place = h.surface not in self.gz.generic_names and _locative(text, h)
                 if weak and not (ctx_ok or bare or said_as_place):
                     continue
+                if h.hidden and not (bare or said_as_place or any(_adjacent(text, ch, h) for ch in consistent)):
+                    continue  # 洛阳…重新安装: 新安 inside 安装 counts only written right after its city
                 if h.partial:
                     score += PARTIAL_PENALTY
                 score += _clause_cue(text, h.start, h.end)
@@ -493,6 +529,11 @@ def _inside(gz: Gazetteer, inner: str, outer: str) -> bool:
         return False
     d = gz.counties.get(inner) or gz.prefectures.get(inner)
     return d is not None and outer in (d.province_code, d.prefecture_code)
+
+
+def _next_to(text: str, a: _Hit, b: _Hit) -> bool:
+    """Are the two hits written one right after the other (新乡|长垣), in either order?"""
+    return _adjacent(text, a, b) or _adjacent(text, b, a)
 
 
 def _adjacent(text: str, before: _Hit, after: _Hit) -> bool:

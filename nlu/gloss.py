@@ -1,0 +1,221 @@
+"""Dialect, English and pinyin read as the Mandarin every extractor knows.
+
+Customers write Cantonese (打唔开, 冇电), northern and south-western wording (整忘了, 没得电), voice-typing
+fillers (呃, 嗯那个), English ("the safe doesn't open") and pinyin ("zhi wen suo kai bu liao"). Rather
+than teach each extractor every variant, the message is rewritten once, from data
+(``nlu/data/gloss.yml``):
+
+1. single dialect characters (``char_gloss``: 唔→不, 冇→没, 咗→了), then dialect phrases (``synonym`` items
+   with Chinese examples) by leftmost-longest match; fillers are dropped from messages longer than a
+   bare answer (a lone "嗯" is a yes);
+2. each run of latin letters: when it is all pinyin syllables, known phrases are found by their sound
+   (any heteronym: 了 is le or liao) and written in characters; otherwise it is read as English, word by
+   word after normalisation (case, contractions, filler words, simple endings), longest phrase first,
+   and what is left is tried as pinyin again.
+
+Unknown latin words stay as they are (brand aliases such as "dansitini" are matched afterwards).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import cache
+
+import ahocorasick
+
+from nlu.normalize import compact
+from nlu.training_data import TrainingData
+
+_LATIN_RUN = re.compile(r"[a-z][a-z' ]*[a-z]|[a-z]")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_ALL_HAN = re.compile(r"[\u4e00-\u9fff]+")
+_CONTRACTIONS = (
+    ("won't", "will not"), ("can't", "can not"), ("cannot", "can not"), ("shan't", "shall not"),
+    ("n't", " not"), ("'m", " am"), ("'re", " are"), ("'s", " is"), ("'ve", " have"), ("'ll", " will"),
+    ("'d", " would"),
+)
+# Words that carry no meaning for the readings below; dropped from both the message and the table.
+_STOP = frozenset(
+    ["the", "a", "an", "my", "our", "your", "his", "her", "their", "its", "this", "that", "these", "those", "it", "i", "me", "we", "you", "he", "she", "they", "please", "just", "really", "still", "again", "so", "very", "anymore", "is", "are", "was", "were", "am", "be", "been", "being", "has", "have", "had", "do", "does", "did", "will", "would", "keep", "keeps", "kept", "seem", "seems", "some", "any", "also", "too"]
+)
+MIN_FILLER_TEXT = 6  # shorter messages are bare answers: "嗯" is a yes, not filler
+MAX_PINYIN_COMBOS = 8
+
+
+def english_words(text: str) -> list[str]:
+    """Lower-case words of English text, contractions expanded, filler words dropped, simple endings cut."""
+    return [key for _word, key in _english_tokens(text)]
+
+
+def _english_tokens(text: str) -> list[tuple[str, str]]:
+    """``(word as written, key)`` for the words that carry meaning (see :func:`english_words`)."""
+    text = text.lower().replace("’", "'")
+    for short, long in _CONTRACTIONS:
+        text = text.replace(short, long)
+    return [(w, _stem(w)) for w in re.findall(r"[a-z]+", text) if w not in _STOP]
+
+
+def _stem(word: str) -> str:
+    if len(word) >= 6 and word.endswith("ing"):
+        return word[:-3]
+    if len(word) >= 6 and word.endswith("ed"):
+        return word[:-2]
+    if len(word) >= 4 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+@cache
+def pinyin_syllables() -> frozenset[str]:
+    """Every toneless pinyin syllable (ü written v), from pypinyin's character table."""
+    import pypinyin.pinyin_dict as table
+
+    out = set()
+    for readings in table.pinyin_dict.values():
+        for reading in readings.split(","):
+            plain = "".join(c for c in unicodedata.normalize("NFD", reading) if not unicodedata.combining(c))
+            out.add(plain.replace("ü", "v"))
+    return frozenset(out)
+
+
+def _segmentable(s: str, syllables: frozenset[str]) -> list[bool]:
+    """``ok[i]``: s[i:] splits into syllables (ok[len(s)] is True)."""
+    ok = [False] * (len(s) + 1)
+    ok[len(s)] = True
+    for i in range(len(s) - 1, -1, -1):
+        ok[i] = any(ok[i + n] and s[i : i + n] in syllables for n in range(1, 7) if i + n <= len(s))
+    return ok
+
+
+def _keys(phrase: str) -> set[str]:
+    """Concatenated toneless readings of a Chinese phrase, every heteronym combination (capped)."""
+    from pypinyin import Style, pinyin
+
+    # Character by character: phrase readings would settle 不了 as "buliao", but people type "bule" too.
+    readings = [pinyin(ch, style=Style.NORMAL, heteronym=True, errors="ignore")[0] for ch in phrase]
+    # The phrase reading first, so that the capped combinations always include it.
+    phrase_reading = "".join(r[0] for r in pinyin(phrase, style=Style.NORMAL, errors="ignore"))
+    combos = itertools.islice(itertools.product(*readings), MAX_PINYIN_COMBOS)
+    return {phrase_reading.replace("ü", "v"), *("".join(c).replace("ü", "v") for c in combos)}
+
+
+class Gloss:
+    """Rewrites normalized text; built once from the training data and the product and brand words."""
+
+    def __init__(self, data: TrainingData, vocabulary: Iterable[str] = ()) -> None:
+        self._chars = str.maketrans(
+            dict(pair.split("=", 1) for pair in data.lookups.get("char_gloss", ()) if "=" in pair)
+        )
+        self._char_set = re.compile("[" + "".join(map(chr, self._chars)) + "]") if self._chars else None
+        self._phrases = ahocorasick.Automaton()
+        self._english: dict[tuple[str, ...], str] = {}
+        for example, value in data.synonyms.items():
+            if _HAN.search(value) is None:
+                continue  # fault codes, brand and product codes: not a gloss
+            if _HAN.search(example):
+                self._phrases.add_word(example.translate(self._chars), (len(example), value))
+            else:
+                words = tuple(english_words(example))
+                if words:
+                    self._english[words] = value
+        for filler in data.lookups.get("filler", ()):
+            self._phrases.add_word(filler, (len(filler), " "))
+        if len(self._phrases):
+            self._phrases.make_automaton()
+        self._fillers = frozenset(data.lookups.get("filler", ()))
+        self._longest_english = max((len(k) for k in self._english), default=0)
+        # Pinyin: every Chinese phrase the extractors know, by sound.
+        known = {w for w in data.synonyms if _HAN.search(w)} | {v for v in data.synonyms.values() if _HAN.search(v)}
+        for name in ("product", "fault", "brand"):
+            known.update(w for w in data.lookups.get(name, ()) if _HAN.search(w))
+        known.update(w for w in vocabulary if _HAN.search(w))
+        self._pinyin: dict[str, str] = {}
+        for phrase in sorted(known, key=len):  # a longer phrase with the same sound wins
+            if len(phrase) >= 2 and _ALL_HAN.fullmatch(phrase):
+                for key in _keys(phrase):
+                    self._pinyin[key] = phrase
+        self._longest_key = max((len(k) for k in self._pinyin), default=0)
+
+    def __call__(self, text: str) -> str:
+        """The text with dialect, fillers, English and pinyin rewritten (unchanged when none is present)."""
+        if self._char_set is not None and self._char_set.search(text):
+            text = text.translate(self._chars)
+        if len(self._phrases):
+            text = self._rewrite_phrases(text)
+        if re.search(r"[a-z]", text):
+            text = _LATIN_RUN.sub(lambda m: self._latin(m.group()), text)
+        return text
+
+    def _rewrite_phrases(self, text: str) -> str:
+        long_enough = len(compact(text)) > MIN_FILLER_TEXT
+        out, last = [], 0
+        for end, (length, value) in self._phrases.iter_long(text):
+            start = end - length + 1
+            if value == " " and not long_enough:
+                continue
+            out.append(text[last:start])
+            out.append(value)
+            last = end + 1
+        if not out:
+            return text
+        out.append(text[last:])
+        return "".join(out)
+
+    def _latin(self, run: str) -> str:
+        syllables = pinyin_syllables()
+        squashed = run.replace(" ", "").replace("'", "")
+        if len(squashed) >= 4 and _segmentable(squashed, syllables)[0]:
+            glossed = self._from_pinyin(squashed, syllables)
+            if glossed is not None:
+                return glossed
+        return self._from_english(run, syllables)
+
+    def _from_pinyin(self, s: str, syllables: frozenset[str]) -> str | None:
+        """Known phrases spelt in pinyin, in characters; ``None`` when none is found."""
+        ok = _segmentable(s, syllables)
+        out: list[str] = []
+        found = False
+        i = 0
+        while i < len(s):
+            for n in range(min(self._longest_key, len(s) - i), 1, -1):
+                phrase = self._pinyin.get(s[i : i + n])
+                if phrase is not None and ok[i + n]:
+                    out.append(phrase)
+                    found = True
+                    i += n
+                    break
+            else:
+                step = next((n for n in range(6, 0, -1) if ok[min(i + n, len(s))] and s[i : i + n] in syllables), 1)
+                out.append(" " + s[i : i + step] + " ")
+                i += step
+        return "".join(out) if found else None
+
+    def _from_english(self, run: str, syllables: frozenset[str]) -> str:
+        tokens = _english_tokens(run)
+        keys = [key for _word, key in tokens]
+        out: list[str] = []
+        changed = False
+        i = 0
+        while i < len(tokens):
+            for n in range(min(self._longest_english, len(tokens) - i), 0, -1):
+                value = self._english.get(tuple(keys[i : i + n]))
+                if value is not None:
+                    out.append(value)
+                    changed = True
+                    i += n
+                    break
+            else:
+                word = tokens[i][0]
+                glossed = (
+                    self._from_pinyin(word, syllables)
+                    if len(word) >= 4 and _segmentable(word, syllables)[0]
+                    else None
+                )
+                changed = changed or glossed is not None
+                out.append(glossed if glossed is not None else word)
+                i += 1
+        # Nothing known: the run stays exactly as typed (brand aliases such as "kaa-das" are read later).
+        return " " + " ".join(out) + " " if changed else run
