@@ -42,6 +42,8 @@ _PRODUCT_HINTS = (("柜", "safe"), ("箱", "safe"), ("锁", "lock"))
 _NO_BRAND = re.compile(r"不知道|不清楚|不晓得|不记得|记不清|忘了|看不到|看不清|没有|没牌|杂牌|无牌|随便|不确定|啥牌")
 # Filler around a brand name typed as an answer ("是海尔牌的").
 _BRAND_FILLER = re.compile(r"^(?:是|就是|我家|我们家|家里|用的|用的是|牌子是|品牌是)+|(?:牌|品牌|牌子|的|吧|啊|呀)+$")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_LATIN_WORD = re.compile(r"[a-z]{2,}")
 _BRAND_WORD = re.compile(r"^[\u4e00-\u9fffa-z][\u4e00-\u9fffa-z\- ]{1,11}$")
 
 
@@ -100,7 +102,12 @@ class Engine:
         address = self._address(norm, span, hit, expecting == "address")
 
         # The classifiers read the message without the slots the gazetteers found (see nlu.evidence).
-        unaddressed = norm.replace(address, " ") if address else norm
+        # Blanked, not cut: the brand span below is an offset into this text.
+        unaddressed = norm.replace(address, " " * len(address)) if address else norm
+        if norm != raw and _HAN.search(unaddressed):
+            # English or pinyin read as Mandarin: the latin words left over ("can", "talk") are noise to
+            # classifiers trained on Chinese.
+            unaddressed = _LATIN_WORD.sub(lambda m: " " * len(m.group()), unaddressed)
         residue = intent_text(unaddressed, places=(place, *candidates) if place else candidates,
                               brand_span=(hit.start, hit.end) if hit else None, strip_time=self.time.strip)
         reading = self.rasa.classify(norm) if self.rasa is not None and norm else None
@@ -153,7 +160,8 @@ class Engine:
             brand_name or place or candidates or phone.phone or when or (phone.invalid and expecting == "phone")
         )
         intent = intents.adjust(
-            intent, fault=fault, product=product, other_slots=other_slots, recognised=recognised
+            intent, fault=fault, product=product, other_slots=other_slots, recognised=recognised,
+            names_price=self.classifier.names_price(norm),
         )
         if (
             fault is None

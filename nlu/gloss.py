@@ -39,14 +39,14 @@ _CONTRACTIONS = (
 )
 # Words that carry no meaning for the readings below; dropped from both the message and the table.
 _STOP = frozenset(
-    ["the", "a", "an", "my", "our", "your", "his", "her", "their", "its", "this", "that", "these", "those", "it", "i", "me", "we", "you", "he", "she", "they", "please", "just", "really", "still", "again", "so", "very", "anymore", "is", "are", "was", "were", "am", "be", "been", "being", "has", "have", "had", "do", "does", "did", "will", "would", "keep", "keeps", "kept", "seem", "seems", "some", "any", "also", "too"]
+    ["the", "a", "an", "my", "our", "your", "his", "her", "their", "its", "this", "that", "these", "those", "it", "i", "me", "we", "you", "he", "she", "they", "please", "just", "really", "still", "again", "so", "very", "anymore", "is", "are", "was", "were", "am", "be", "been", "being", "has", "have", "had", "do", "does", "did", "will", "would", "keep", "keeps", "kept", "seem", "seems", "some", "any", "also", "too", "on", "of", "for", "at", "with", "from", "to", "can", "could", "want", "need", "help"]
 )
 MIN_FILLER_TEXT = 6  # shorter messages are bare answers: "嗯" is a yes, not filler
 MAX_PINYIN_COMBOS = 8
 
 
 def english_words(text: str) -> list[str]:
-    """Lower-case words of English text, contractions expanded, filler words dropped, simple endings cut."""
+    """Lower-case words of English text, contractions expanded, filler words dropped, plural and -ing cut."""
     return [key for _word, key in _english_tokens(text)]
 
 
@@ -61,8 +61,6 @@ def _english_tokens(text: str) -> list[tuple[str, str]]:
 def _stem(word: str) -> str:
     if len(word) >= 6 and word.endswith("ing"):
         return word[:-3]
-    if len(word) >= 6 and word.endswith("ed"):
-        return word[:-2]
     if len(word) >= 4 and word.endswith("s") and not word.endswith("ss"):
         return word[:-1]
     return word
@@ -127,6 +125,7 @@ class Gloss:
             self._phrases.make_automaton()
         self._fillers = frozenset(data.lookups.get("filler", ()))
         self._longest_english = max((len(k) for k in self._english), default=0)
+        self._product_values = frozenset(w for w in vocabulary if _HAN.search(w)) | {"锁", "门"}
         # Pinyin: every Chinese phrase the extractors know, by sound.
         known = {w for w in data.synonyms if _HAN.search(w)} | {v for v in data.synonyms.values() if _HAN.search(v)}
         for name in ("product", "fault", "brand"):
@@ -195,9 +194,26 @@ class Gloss:
 
     def _from_english(self, run: str, syllables: frozenset[str]) -> str:
         tokens = _english_tokens(run)
+        # Product nouns first, out of the way: "forgot my safe combination" is "forgot combination" + 保险柜.
+        products: list[str] = []
+        rest: list[tuple[str, str]] = []
+        i = 0
+        while i < len(tokens):
+            n = next(
+                (n for n in range(min(3, len(tokens) - i), 0, -1)
+                 if self._english.get(tuple(k for _w, k in tokens[i : i + n])) in self._product_values),
+                0,
+            )
+            if n:
+                products.append(self._english[tuple(k for _w, k in tokens[i : i + n])])
+                i += n
+            else:
+                rest.append(tokens[i])
+                i += 1
+        tokens = rest
         keys = [key for _word, key in tokens]
-        out: list[str] = []
-        changed = False
+        out: list[str] = list(products)
+        changed = bool(products)
         i = 0
         while i < len(tokens):
             for n in range(min(self._longest_english, len(tokens) - i), 0, -1):

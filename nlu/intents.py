@@ -45,6 +45,11 @@ class IntentClassifier:
         # dilute the n-grams of real requests ("派人来修") in that class's counts.
         samples.extend((phrase, FAULT_PHRASE) for phrase in data.synonyms_for(FAULTS))
         self._model = NaiveBayes(alpha=0.3).fit(samples)
+        self._price_cues = tuple(w.lower() for w in data.lookups.get("price_cue", ()))
+
+    def names_price(self, text: str) -> bool:
+        """Whether the text mentions money or its terms (the ``price_cue`` lookup)."""
+        return any(cue in text for cue in self._price_cues)
 
     def classify(self, text: str) -> IntentGuess:
         """The most likely intent, or out_of_scope when the model does not recognise the text."""
@@ -58,7 +63,13 @@ class IntentClassifier:
 
 
 def adjust(
-    intent: str, *, fault: str | None, product: str | None, other_slots: bool, recognised: bool = True
+    intent: str,
+    *,
+    fault: str | None,
+    product: str | None,
+    other_slots: bool,
+    recognised: bool = True,
+    names_price: bool = True,
 ) -> str:
     """Apply the slot rules.
 
@@ -66,8 +77,11 @@ def adjust(
     - so does a named product, except for a message the model confidently reads as out of scope
       ("你们卖不卖保险柜" is a sales question, not a repair);
     - an unrecognised message carrying a slot (place, phone, brand, time) is an answer within the
-      report ("温县", "13812345678").
+      report ("温县", "13812345678");
+    - a "price question" that names a fault but no money word is a fault report ("新房要装一把智能锁").
     """
+    if intent == "ask_price" and fault and not names_price:
+        return "report_fault"
     if intent in SOCIAL and fault:
         return "report_fault"
     if intent in SOCIAL and product and (intent != "out_of_scope" or not recognised):
