@@ -161,7 +161,7 @@ class Engine:
         )
         intent = intents.adjust(
             intent, fault=fault, product=product, other_slots=other_slots, recognised=recognised,
-            names_price=self.classifier.names_price(norm),
+            cued=self.classifier.cued(norm), place=place is not None,
         )
         if (
             fault is None

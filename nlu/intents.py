@@ -18,7 +18,10 @@ from nlu.types import FAULTS, INTENTS
 SOCIAL = frozenset({"greet", "thanks", "affirm", "deny", "goodbye", "out_of_scope"})
 MIN_KNOWN = 0.35  # share of known n-grams below which the model is guessing
 MIN_PROBABILITY = 0.45
-FAULT_PHRASE = "_fault_phrase"  # training label of bare fault phrases, reported as report_fault
+FAULT_PHRASE = "_fault_phrase"
+# Intents the n-gram model confuses with a fault report when the message names a fault: each needs a
+# word of its own (nlu/data/boundaries.yml) to stand against the fault.
+CUE_LOOKUPS = {"ask_price": "price_cue", "ask_progress": "progress_cue", "reschedule": "reschedule_cue"}  # training label of bare fault phrases, reported as report_fault
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,11 +48,14 @@ class IntentClassifier:
         # dilute the n-grams of real requests ("派人来修") in that class's counts.
         samples.extend((phrase, FAULT_PHRASE) for phrase in data.synonyms_for(FAULTS))
         self._model = NaiveBayes(alpha=0.3).fit(samples)
-        self._price_cues = tuple(w.lower() for w in data.lookups.get("price_cue", ()))
+        self._cues = {
+            intent: tuple(w.lower() for w in data.lookups.get(lookup, ()))
+            for intent, lookup in CUE_LOOKUPS.items()
+        }
 
-    def names_price(self, text: str) -> bool:
-        """Whether the text mentions money or its terms (the ``price_cue`` lookup)."""
-        return any(cue in text for cue in self._price_cues)
+    def cued(self, text: str) -> frozenset[str]:
+        """The cue-guarded intents whose cue words the text has (``*_cue`` lookups of nlu/data)."""
+        return frozenset(intent for intent, cues in self._cues.items() if any(cue in text for cue in cues))
 
     def classify(self, text: str) -> IntentGuess:
         """The most likely intent, or out_of_scope when the model does not recognise the text."""
@@ -69,7 +75,8 @@ def adjust(
     product: str | None,
     other_slots: bool,
     recognised: bool = True,
-    names_price: bool = True,
+    cued: frozenset[str] | None = None,
+    place: bool = False,
 ) -> str:
     """Apply the slot rules.
 
@@ -78,10 +85,14 @@ def adjust(
       ("你们卖不卖保险柜" is a sales question, not a repair);
     - an unrecognised message carrying a slot (place, phone, brand, time) is an answer within the
       report ("温县", "13812345678");
-    - a "price question" that names a fault but no money word is a fault report ("新房要装一把智能锁").
+    - a price, progress or reschedule reading of a message that names a fault, without a word of that
+      intent (``cued``), is a fault report ("新房要装一把智能锁", "门锁怎么恢复初始状态");
+    - a product said with its place is part of a report, not a sales question ("保险柜放在番禺区的店里").
     """
-    if intent == "ask_price" and fault and not names_price:
+    if fault and intent in CUE_LOOKUPS and cued is not None and intent not in cued:
         return "report_fault"
+    if intent == "out_of_scope" and product and place:
+        return "report_fault"  # 保险柜在广州番禺区的店里: where the device is, inside a report
     if intent in SOCIAL and fault:
         return "report_fault"
     if intent in SOCIAL and product and (intent != "out_of_scope" or not recognised):
