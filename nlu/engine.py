@@ -104,12 +104,14 @@ class Engine:
         # The classifiers read the message without the slots the gazetteers found (see nlu.evidence).
         # Blanked, not cut: the brand span below is an offset into this text.
         unaddressed = norm.replace(address, " " * len(address)) if address else norm
-        if norm != raw and _HAN.search(unaddressed):
-            # English or pinyin read as Mandarin: the latin words left over ("can", "talk") are noise to
-            # classifiers trained on Chinese.
-            unaddressed = _LATIN_WORD.sub(lambda m: " " * len(m.group()), unaddressed)
         residue = intent_text(unaddressed, places=(place, *candidates) if place else candidates,
                               brand_span=(hit.start, hit.end) if hit else None, strip_time=self.time.strip)
+        if norm != raw and _HAN.search(residue):
+            # English or pinyin read as Mandarin: the latin words left over ("can", "talk") are noise to
+            # the n-gram models trained on Chinese (the phrase lexicon still reads them: "显示 error").
+            residue, phrases = _LATIN_WORD.sub(" ", residue), residue
+        else:
+            phrases = residue
         reading = self.rasa.classify(norm) if self.rasa is not None and norm else None
         if reading is not None:
             intent, confidence, recognised = reading.intent, reading.confidence, True
@@ -136,7 +138,7 @@ class Engine:
             or (intent == "report_fault" and recognised)
         )
         fault = rasa_fault or self.faults.read(
-            residue, expecting=expecting == "fault", guess=may_guess,
+            phrases, expecting=expecting == "fault", guess=may_guess,
             evidence=fault_text(residue, self.product_words),
         )
 

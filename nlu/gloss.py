@@ -43,19 +43,20 @@ _STOP = frozenset(
 )
 MIN_FILLER_TEXT = 6  # shorter messages are bare answers: "嗯" is a yes, not filler
 MAX_PINYIN_COMBOS = 8
+MAX_GAP = 2  # other English words allowed between the words of a phrase
 
 
 def english_words(text: str) -> list[str]:
     """Lower-case words of English text, contractions expanded, filler words dropped, plural and -ing cut."""
-    return [key for _word, key in _english_tokens(text)]
+    return [key for _word, key, _pos in _english_tokens(text)]
 
 
-def _english_tokens(text: str) -> list[tuple[str, str]]:
-    """``(word as written, key)`` for the words that carry meaning (see :func:`english_words`)."""
+def _english_tokens(text: str) -> list[tuple[str, str, int]]:
+    """``(word as written, key, position among all words)`` for the words that carry meaning."""
     text = text.lower().replace("’", "'")
     for short, long in _CONTRACTIONS:
         text = text.replace(short, long)
-    return [(w, _stem(w)) for w in re.findall(r"[a-z]+", text) if w not in _STOP]
+    return [(w, _stem(w), i) for i, w in enumerate(re.findall(r"[a-z]+", text)) if w not in _STOP]
 
 
 def _stem(word: str) -> str:
@@ -124,7 +125,10 @@ class Gloss:
         if len(self._phrases):
             self._phrases.make_automaton()
         self._fillers = frozenset(data.lookups.get("filler", ()))
-        self._longest_english = max((len(k) for k in self._english), default=0)
+        # Phrases by their first word, longest first (matched with gaps, see _english_match).
+        self._by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for phrase, value in sorted(self._english.items(), key=lambda kv: -len(kv[0])):
+            self._by_first.setdefault(phrase[0], []).append((phrase, value))
         self._product_values = frozenset(w for w in vocabulary if _HAN.search(w)) | {"锁", "门"}
         # Pinyin: every Chinese phrase the extractors know, by sound.
         known = {w for w in data.synonyms if _HAN.search(w)} | {v for v in data.synonyms.values() if _HAN.search(v)}
@@ -196,42 +200,67 @@ class Gloss:
         tokens = _english_tokens(run)
         # Product nouns first, out of the way: "forgot my safe combination" is "forgot combination" + 保险柜.
         products: list[str] = []
-        rest: list[tuple[str, str]] = []
+        rest: list[tuple[str, str, int]] = []
         i = 0
         while i < len(tokens):
+            # A product name of several words is written word after word ("smart lock"), never across
+            # dropped words ("fingerprint from the lock" is no 指纹锁).
             n = next(
                 (n for n in range(min(3, len(tokens) - i), 0, -1)
-                 if self._english.get(tuple(k for _w, k in tokens[i : i + n])) in self._product_values),
+                 if tokens[i + n - 1][2] - tokens[i][2] == n - 1
+                 and self._english.get(tuple(t[1] for t in tokens[i : i + n])) in self._product_values),
                 0,
             )
             if n:
-                products.append(self._english[tuple(k for _w, k in tokens[i : i + n])])
+                products.append(self._english[tuple(t[1] for t in tokens[i : i + n])])
                 i += n
             else:
                 rest.append(tokens[i])
                 i += 1
         tokens = rest
-        keys = [key for _word, key in tokens]
+        keys = [t[1] for t in tokens]
+        used = [False] * len(tokens)
         out: list[str] = list(products)
         changed = bool(products)
         i = 0
         while i < len(tokens):
-            for n in range(min(self._longest_english, len(tokens) - i), 0, -1):
-                value = self._english.get(tuple(keys[i : i + n]))
-                if value is not None:
-                    out.append(value)
-                    changed = True
-                    i += n
-                    break
-            else:
-                word = tokens[i][0]
-                glossed = (
-                    self._from_pinyin(word, syllables)
-                    if len(word) >= 4 and _segmentable(word, syllables)[0]
-                    else None
-                )
-                changed = changed or glossed is not None
-                out.append(glossed if glossed is not None else word)
+            if used[i]:
                 i += 1
+                continue
+            match = self._english_match(keys, used, i)
+            if match is not None:
+                value, positions = match
+                out.append(value)
+                changed = True
+                for p in positions:
+                    used[p] = True
+                i += 1
+                continue
+            word = tokens[i][0]
+            glossed = (
+                self._from_pinyin(word, syllables) if len(word) >= 4 and _segmentable(word, syllables)[0] else None
+            )
+            changed = changed or glossed is not None
+            out.append(glossed if glossed is not None else word)
+            i += 1
         # Nothing known: the run stays exactly as typed (brand aliases such as "kaa-das" are read later).
         return " " + " ".join(out) + " " if changed else run
+
+    def _english_match(self, keys: list[str], used: list[bool], i: int) -> tuple[str, list[int]] | None:
+        """The longest phrase starting at word ``i``; up to ``MAX_GAP`` other words may stand between
+        its words ("fingerprint sensor not working" is "fingerprint … not work")."""
+        for phrase, value in self._by_first.get(keys[i], ()):
+            positions = [i]
+            j = i
+            for key in phrase[1:]:
+                k = next(
+                    (k for k in range(j + 1, min(j + 2 + MAX_GAP, len(keys))) if keys[k] == key and not used[k]),
+                    None,
+                )
+                if k is None:
+                    break
+                positions.append(k)
+                j = k
+            else:
+                return value, positions
+        return None
