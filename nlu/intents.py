@@ -21,7 +21,10 @@ MIN_PROBABILITY = 0.45
 FAULT_PHRASE = "_fault_phrase"
 # Intents the n-gram model confuses with a fault report when the message names a fault: each needs a
 # word of its own (nlu/data/boundaries.yml) to stand against the fault.
-CUE_LOOKUPS = {"ask_price": "price_cue", "ask_progress": "progress_cue", "reschedule": "reschedule_cue"}  # training label of bare fault phrases, reported as report_fault
+CUE_LOOKUPS = {
+    "ask_price": "price_cue", "ask_progress": "progress_cue", "reschedule": "reschedule_cue",
+    "complaint": "complaint_cue", "cancel": "cancel_cue", "ask_human": "ask_human_cue",
+}  # training label of bare fault phrases, reported as report_fault
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +88,9 @@ def adjust(
       ("你们卖不卖保险柜" is a sales question, not a repair);
     - an unrecognised message carrying a slot (place, phone, brand, time) is an answer within the
       report ("温县", "13812345678");
-    - a price, progress or reschedule reading of a message that names a fault, without a word of that
-      intent (``cued``), is a fault report ("新房要装一把智能锁", "门锁怎么恢复初始状态");
+    - a price, progress, reschedule, complaint, cancel or ask-human reading of a message that names a
+      fault, without a word of that intent (``cued``), is a fault report ("新房要装一把智能锁",
+      "门锁怎么恢复初始状态");
     - a product said with its place is part of a report, not a sales question ("保险柜放在番禺区的店里").
     """
     if fault and intent in CUE_LOOKUPS and cued is not None and intent not in cued:
