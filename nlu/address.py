@@ -16,7 +16,7 @@ after it ("…301保险柜打不开"), or at a space followed by words that are 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 ADDRESS_CUE = re.compile(r"(?:详细地址|具体地址|家庭住址|收货地址|上门地址|地址|住址)(?:是|在|为)?\s*[:：]?\s*")
 _CLAUSE_END = re.compile(r"[，,。；;！!？?、\n]")
@@ -34,15 +34,15 @@ def read_address(
     text: str,
     *,
     place_end: int | None,
-    stops: Iterable[int] = (),
+    stops: Callable[[], Iterable[int]] = tuple,
     expecting: bool = False,
 ) -> str | None:
     """The address in normalized ``text``.
 
     ``place_end`` is where the resolved place ends in ``text`` (``None`` when there is none);
-    ``stops`` are positions where something else begins (product words, fault phrases, brands).
+    ``stops()`` gives the positions where something else begins (product words, fault phrases, brands):
+    asked only when a clause after the place looks like an address, since most messages have none.
     """
-    stops = sorted(stops)
     starts: list[int] = []
     if place_end is not None:
         starts.append(place_end)
@@ -53,17 +53,21 @@ def read_address(
         starts.append(start)
     if expecting:
         starts.append(0)
+    known_stops: list[int] | None = None
     for start in starts:
-        address = _segment(text, start, stops)
+        m = _CLAUSE_END.search(text, start)
+        end = m.start() if m else len(text)
+        if not _MARKER.search(text, start, end):
+            continue
+        if known_stops is None:
+            known_stops = sorted(stops())
+        address = _segment(text, start, min([end, *(s for s in known_stops if s > start)]))
         if address:
             return address
     return None
 
 
-def _segment(text: str, start: int, stops: list[int]) -> str | None:
-    m = _CLAUSE_END.search(text, start)
-    end = m.start() if m else len(text)
-    end = min([end, *(s for s in stops if s > start)])
+def _segment(text: str, start: int, end: int) -> str | None:
     piece = _LEADING.sub("", text[start:end])
     # A space ends the address where what follows has no address word ("…5号楼201 门锁报警").
     words = piece.split(" ")

@@ -163,7 +163,8 @@ class Engine:
         )
         intent = intents.adjust(
             intent, fault=fault, product=product, other_slots=other_slots, recognised=recognised,
-            cued=self.classifier.cued(norm), place=place is not None,
+            cued=self.classifier.cued(norm) if fault and intent in intents.CUE_LOOKUPS else None,
+            place=place is not None,
         )
         if (
             fault is None
@@ -199,9 +200,12 @@ class Engine:
         """The street address below the place, when the message has one (see nlu.address)."""
         if span is None and not expecting and not ADDRESS_CUE.search(norm):
             return None
-        stops = [*product_word_starts(norm, self.products), *(h.start for h in self.faults.hits(norm))]
-        if brand is not None:
-            stops.append(brand.start)  # type: ignore[attr-defined]
+        def stops() -> list[int]:
+            found = [*product_word_starts(norm, self.products), *self.faults.phrase_starts(norm)]
+            if brand is not None:
+                found.append(brand.start)  # type: ignore[attr-defined]
+            return found
+
         return read_address(norm, place_end=span[1] if span else None, stops=stops, expecting=expecting)
 
     def _unknown_brand(self, norm: str) -> str | None:
@@ -243,6 +247,18 @@ def build_engine(settings: NluSettings) -> Engine:
     return engine
 
 
+_default: tuple[NluSettings, Engine] | None = None
+
+
 def default_engine() -> Engine:
-    """The engine for the registered default settings."""
-    return build_engine(default_settings())
+    """The engine for the registered default settings.
+
+    Kept beside the settings it was built for: looking it up in ``build_engine``'s cache would hash the
+    whole catalogue on every message.
+    """
+    global _default
+    settings = default_settings()
+    cached = _default
+    if cached is None or cached[0] is not settings:
+        cached = _default = (settings, build_engine(settings))
+    return cached[1]

@@ -36,6 +36,9 @@ CLASSIFIER_THRESHOLD = 0.9
 # How far before a phrase a denial may stand (不是因为…, 倒不是…), within the clause.
 DENIAL_WINDOW = 6
 _CLAUSE = re.compile(r"[，,。；;！!？?]")
+# Every deny_* pattern of negation.yml contains one of these characters (checked by a test).
+NEGATION_CHARACTERS = "不没未非以排像问好常事"
+_NEGATION_CHARS = re.compile(f"[{NEGATION_CHARACTERS}]")
 # A guess needs evidence: this many characters left once slots are removed, this share of their
 # n-grams seen in training. Below that the classifier would be reading its own prior.
 MIN_EVIDENCE_CHARS = 2
@@ -60,11 +63,15 @@ class FaultReader:
             self._automaton.add_word(phrase, (len(phrase), code))
         if len(self._automaton):
             self._automaton.make_automaton()
-        self._patterns: list[tuple[re.Pattern[str], str]] = []
+        # One alternation per fault code: a message is read by a dozen regexes, not by fifty.
+        grouped: dict[str, list[str]] = {}
         for name, patterns in data.regexes.items():
             code = name.removeprefix("fault_")
             if name.startswith("fault_") and code in FAULTS:
-                self._patterns.extend((re.compile(p), code) for p in patterns)
+                grouped.setdefault(code, []).extend(patterns)
+        self._patterns: list[tuple[re.Pattern[str], str]] = [
+            (re.compile("|".join(f"(?:{p})" for p in patterns)), code) for code, patterns in grouped.items()
+        ]
         self._rank = {code: i for i, code in enumerate(PRIORITY)}
         self._deny = {
             name: re.compile("|".join(f"(?:{p})" for p in data.regexes.get(name, ())) or r"(?!x)x")
@@ -92,6 +99,9 @@ class FaultReader:
         return [h for h in self._all_hits(text) if not self._denied(text, h)]
 
     def _denied(self, text: str, hit: FaultHit) -> bool:
+        window = text[max(0, hit.start - DENIAL_WINDOW) : hit.end + DENIAL_WINDOW]
+        if not _NEGATION_CHARS.search(window):
+            return False  # most phrases stand with no negation near them: skip the three regexes
         before = text[max(0, hit.start - DENIAL_WINDOW) : hit.start]
         clause = _CLAUSE.split(before)[-1]
         after = text[hit.end : hit.end + DENIAL_WINDOW]
@@ -101,6 +111,12 @@ class FaultReader:
             or self._deny["deny_after"].search(after)
         )
 
+    def phrase_starts(self, text: str) -> list[int]:
+        """Where lexicon phrases begin (no patterns, no denial): cheap boundaries for the address."""
+        if not len(self._automaton):
+            return []
+        return [end - length + 1 for end, (length, _code) in self._automaton.iter(text)]
+
     def _all_hits(self, text: str) -> list[FaultHit]:
         found: list[FaultHit] = []
         if len(self._automaton):
@@ -108,6 +124,8 @@ class FaultReader:
                 found.append(FaultHit(code, end_index - length + 1, end_index + 1))
         for pattern, code in self._patterns:
             found.extend(FaultHit(code, m.start(), m.end()) for m in pattern.finditer(text))
+        if len(found) < 2:
+            return found
         return [
             h
             for h in found
@@ -137,9 +155,9 @@ class FaultReader:
         evidence = text if evidence is None else evidence
         if len(compact(evidence)) < MIN_EVIDENCE_CHARS:
             return None
-        if self._classifier.known_fraction(evidence) < MIN_EVIDENCE_KNOWN:
+        prediction, known = self._classifier.read(evidence)
+        if known < MIN_EVIDENCE_KNOWN:
             return None
-        prediction = self._classifier.predict(evidence)
         threshold = CLASSIFIER_THRESHOLD * (0.7 if expecting else 1.0)
         if prediction and prediction.label != NO_FAULT and prediction.probability >= threshold:
             return prediction.label

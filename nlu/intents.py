@@ -62,10 +62,10 @@ class IntentClassifier:
 
     def classify(self, text: str) -> IntentGuess:
         """The most likely intent, or out_of_scope when the model does not recognise the text."""
-        guess = self._model.predict(text)
+        guess, known = self._model.read(text)
         if guess is None:
             return IntentGuess("out_of_scope", 0.0, recognised=False)
-        if self._model.known_fraction(text) < MIN_KNOWN or guess.probability < MIN_PROBABILITY:
+        if known < MIN_KNOWN or guess.probability < MIN_PROBABILITY:
             return IntentGuess("out_of_scope", round(1.0 - guess.probability, 3), recognised=False)
         label = "report_fault" if guess.label == FAULT_PHRASE else guess.label
         return IntentGuess(label, round(guess.probability, 3))

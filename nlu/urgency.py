@@ -52,9 +52,15 @@ class UrgencyReader:
         self._fire = pattern("fire")
         self._now = pattern("urgent_now")
         self._relaxed = pattern("not_urgent")
+        # Most messages carry none of it: one search decides that.
+        self._anything = re.compile(
+            "|".join(p.pattern for p in (self._shut_out, self._strong, self._weak, self._fire, self._now))
+        )
 
     def read(self, text: str, *, product: str | None = None) -> Urgency:
         """Urgency of normalized text; ``product`` is the product read from it (a safe shuts nobody in)."""
+        if not self._anything.search(text):
+            return Urgency(False, None)
         safety = None
         if self._fire.search(text):
             safety = FIRE

@@ -32,8 +32,6 @@ FULL, OLD, HOMOPHONE, SHORT, TOWN_SHORT = 3.0, 2.5, 2.5, 2.0, 1.5
 CONTEXT_BONUS, ADJACENT_BONUS, ADJACENT_CONFLICT = 3.0, 1.0, -3.0
 DEVICE_CUE_BONUS, PERSON_CUE_PENALTY, PARTIAL_PENALTY = 3.0, -2.0, -1.0
 TIE = 0.01
-# An everyday word that contains or overlaps a short name (scripts/gazetteer/collisions.py).
-SOFT = "soft"
 MAX_TEXT = 4000  # longer messages are read from their start: an address is never that far in
 MAX_HITS = 300
 
@@ -199,10 +197,14 @@ class PlaceFinder:
             senses[surface].append(Sense("prefecture", key, SHORT, note=note))
         for surface in gz.blocked_names:
             senses[surface] = []  # wins the longest match and means nothing: 雄安新区 is not 安新县
-        soft = (Sense(SOFT, "", 0.0),)
+        # Everyday words hiding short names live in an automaton of their own, read only when the text
+        # has a short-name reading for them to hide (most messages have none).
+        self.soft_automaton = ahocorasick.Automaton()
         for surface in gz.soft_words:
             if surface not in senses:
-                senses[surface] = list(soft)
+                self.soft_automaton.add_word(surface, len(surface))
+        if len(self.soft_automaton):
+            self.soft_automaton.make_automaton()
         self.senses = {k: tuple(v) for k, v in senses.items()}
         self.automaton = ahocorasick.Automaton()
         for surface, ss in self.senses.items():
@@ -297,9 +299,6 @@ class PlaceFinder:
             raw.append(_Hit(start, end + 1, surface, senses))
             if len(raw) >= MAX_HITS * 4:
                 break
-        soft = [h for h in raw if h.senses and h.senses[0].kind == SOFT]
-        if soft:
-            raw = [h for h in raw if not (h.senses and h.senses[0].kind == SOFT)]
         raw.sort(key=lambda h: (h.start, -(h.end - h.start)))
         kept: list[_Hit] = []
         last_end = 0
@@ -326,14 +325,14 @@ class PlaceFinder:
             if POI_AFTER.match(after) and all(s.strength < FULL for s in h.senses):
                 continue
             out.append(h)
-        if soft:
-            for h in out:
-                h.hidden = (
-                    bool(h.senses)
-                    and all(s.strength < FULL for s in h.senses)
-                    and any(_straddles(h, w) or (w.start <= h.start and h.end <= w.end) for w in soft)
-                    and not any(o is not h and o.senses and _next_to(text, o, h) for o in out)
-                )
+        shorts = [h for h in out if h.senses and all(s.strength < FULL for s in h.senses)]
+        if shorts and len(self.soft_automaton):
+            soft = [(end - length + 1, end + 1) for end, length in self.soft_automaton.iter(text)]
+            for h in shorts:
+                h.hidden = any(
+                    (start < h.end and h.start < end) and not (h.start <= start and end <= h.end)
+                    for start, end in soft
+                ) and not any(o is not h and o.senses and _next_to(text, o, h) for o in out)
         return out
 
     def _candidates(self, text, hits, contexts, host_hits, bare) -> list[_Candidate]:
