@@ -163,7 +163,8 @@ class Engine:
         )
         intent = intents.adjust(
             intent, fault=fault, product=product, other_slots=other_slots, recognised=recognised,
-            cued=self.classifier.cued(norm) if fault and intent in intents.CUE_LOOKUPS else None,
+            # The cue words guard the in-process model's n-gram confusions; a Rasa reading is taken as given.
+            cued=self.classifier.cued(norm) if fault and intent in intents.CUE_LOOKUPS and reading is None else None,
             place=place is not None,
         )
         if (
