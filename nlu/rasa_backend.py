@@ -52,6 +52,9 @@ class RasaBackend:
         self.timeout = min(float(timeout), 0.99)
         self.min_confidence = float(min_confidence)
         self._fallback_announced = False
+        # Bumped by every failed parse: a status check that began before the failure must not mark the
+        # server ready again (its answer predates the failure).
+        self._failures = 0
         self._params = {"token": token} if token else {}
         self._poll_interval = poll_interval
         self._retry_interval = retry_interval
@@ -82,12 +85,15 @@ class RasaBackend:
 
     def check_status(self) -> bool:
         """Ask ``/status`` once; update and return readiness."""
+        failures = self._failures
         try:
             with httpx.Client(base_url=self.url, timeout=self.timeout) as client:
                 response = client.get("/status", params=self._params)
             ok = response.status_code == 200 and bool(response.json().get("model_file"))
         except (httpx.HTTPError, ValueError, AttributeError):
             ok = False
+        if ok and failures != self._failures:
+            return False  # a parse failed while we asked: wait for the next check
         if ok and not self._ready.is_set():
             log.warning("Rasa server at %s is ready: it answers intent and fault", self.url)
             self._fallback_announced = False
@@ -129,6 +135,7 @@ class RasaBackend:
         except (httpx.HTTPError, ValueError, AttributeError, TypeError) as exc:
             # Mark not ready; the poller brings it back once /status answers again.
             log.warning("Rasa parse failed (%s); using the in-process engine", type(exc).__name__)
+            self._failures += 1
             self._ready.clear()
             self._fallback_announced = True
             return None

@@ -239,3 +239,67 @@ def test_cli_uses_the_rasa_backend_from_the_environment(fake_rasa: FakeRasa) -> 
     assert (obj["intent"], obj["fault"], obj["brand"], obj["phone"]) == (
         "complaint", "no_power", "旗电佳", "13812345678"
     )
+
+
+# --- backend hygiene: threshold, visible fallback, the server script ---------------------------------
+
+def test_a_reading_below_the_confidence_threshold_falls_back(fake_rasa: FakeRasa) -> None:
+    backend = RasaBackend(fake_rasa.url, timeout=0.5, poll_interval=60, retry_interval=60, min_confidence=0.95)
+    try:
+        assert backend.check_status() is True
+        p = _engine(backend).parse("我要投诉你们")
+        assert fake_rasa.parse_calls == 1  # asked, but 0.91 < 0.95: the in-process reading answers
+        assert (p.intent, p.fault) == ("complaint", None)
+        assert backend.ready is True  # a low confidence is not a failure
+    finally:
+        backend.close()
+
+
+def test_the_fallback_is_logged_once_and_visibly(caplog: pytest.LogCaptureFixture) -> None:
+    backend = RasaBackend("http://127.0.0.1:9", timeout=0.2, poll_interval=60, retry_interval=60)
+    try:
+        with caplog.at_level("WARNING", logger="nlu.rasa_backend"):
+            for text in ("你好", "谢谢", "保险柜打不开"):
+                _engine(backend).parse(text)
+        warnings = [r for r in caplog.records if r.levelname == "WARNING" and "not ready" in r.getMessage()]
+        assert len(warnings) == 1
+        assert "in-process engine answers" in warnings[0].getMessage()
+    finally:
+        backend.close()
+
+
+def test_choosing_rasa_is_logged_when_the_engine_is_built(caplog: pytest.LogCaptureFixture) -> None:
+    from nlu.engine import build_engine
+
+    settings = NluSettings.from_config({"nlu": {"backend": "rasa", "rasa_url": "http://127.0.0.1:9"}})
+    with caplog.at_level("WARNING", logger="nlu.engine"):
+        engine = build_engine(settings)
+    try:
+        assert any("NLU backend: Rasa server at http://127.0.0.1:9" in r.getMessage() for r in caplog.records)
+    finally:
+        engine.rasa.close()
+
+
+def test_rasa_script_refuses_a_taken_port() -> None:
+    import os
+    import socket
+    import subprocess
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "scripts" / "rasa.sh"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {**os.environ, "RASA_PORT": str(port)}
+        for command in ("all", "serve", "start"):
+            out = subprocess.run(["bash", str(script), command], capture_output=True, text=True, env=env, timeout=30)
+            assert out.returncode == 1, (command, out.stderr)
+            assert f"port {port}" in out.stderr and "already taken" in out.stderr
+
+
+def test_rasa_script_turns_telemetry_off() -> None:
+    from pathlib import Path
+
+    script = (Path(__file__).resolve().parent.parent / "scripts" / "rasa.sh").read_text(encoding="utf-8")
+    assert "export RASA_TELEMETRY_ENABLED=false" in script
