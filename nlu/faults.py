@@ -96,7 +96,17 @@ class FaultReader:
 
     def hits(self, text: str) -> list[FaultHit]:
         """Lexicon and pattern matches the customer asserts (nested and denied phrases left out)."""
-        return [h for h in self._all_hits(text) if not self._denied(text, h)]
+        return self._asserted(text, self._all_hits(text))
+
+    def _asserted(self, text: str, hits: list[FaultHit]) -> list[FaultHit]:
+        denied = [h for h in hits if self._denied(text, h)]
+        if not denied:
+            return hits
+        # Overlapping phrases read the same words (被锁定 / 锁定了): denying one denies the other.
+        return [
+            h for h in hits
+            if not any(d.start < h.end and h.start < d.end for d in denied)
+        ]
 
     def _denied(self, text: str, hit: FaultHit) -> bool:
         window = text[max(0, hit.start - DENIAL_WINDOW) : hit.end + DENIAL_WINDOW]
@@ -146,7 +156,7 @@ class FaultReader:
         is nothing to guess from and the answer is ``None``.
         """
         every = self._all_hits(text)
-        hits = [h for h in every if not self._denied(text, h)]
+        hits = self._asserted(text, every)
         if hits:
             return self.most_specific({h.code for h in hits})
         if not guess or every:

@@ -47,6 +47,11 @@ DEVICE_CUES = (
     "家里",
     "屋里",
     "店里",
+    "店在",
+    "店开在",
+    "老家的",  # 锁是宁波老家的; 我老家在X alone says where the person is from, not the device
+    "厂里",
+    "仓库",
     "公司里",
     "办公室",
     "放在",
@@ -54,7 +59,10 @@ DEVICE_CUES = (
     "这边",
     "这里",
 )
-PERSON_CUES = ("上班", "工作", "出差", "打工", "上学", "读书", "人在", "现在在")
+PERSON_CUES = (
+    "上班", "工作", "出差", "打工", "上学", "读书", "读大学", "人在", "现在在", "目前在", "我住", "现住", "住在",
+    "刚从", "旅游",
+)
 # A name followed by these is a street or building name (中山路, 长安街), not the place itself.
 # 中山西路 and 鞍山西道 too: a direction between the name and the street word.
 STREET_AFTER = re.compile(r"(?:[东南西北中]?(?:路|街|巷|大道|大街|胡同)|[东南西北中]道)")
