@@ -26,6 +26,7 @@ from functools import cache
 
 import ahocorasick
 
+from nlu import pinyin_places
 from nlu.normalize import compact
 from nlu.training_data import TrainingData
 
@@ -44,6 +45,7 @@ _STOP = frozenset(
 MIN_FILLER_TEXT = 6  # shorter messages are bare answers: "嗯" is a yes, not filler
 MAX_PINYIN_COMBOS = 8
 MAX_GAP = 2  # other English words allowed between the words of a phrase
+MAX_PLACE_LETTERS = 24  # the longest place name in pinyin worth trying (neimenggu… is longer, and rare)
 
 
 def english_words(text: str) -> list[str]:
@@ -149,7 +151,8 @@ class Gloss:
         if len(self._phrases):
             text = self._rewrite_phrases(text)
         if re.search(r"[a-z]", text):
-            text = _LATIN_RUN.sub(lambda m: self._latin(m.group()), text)
+            named = pinyin_places.named_prefectures(text)
+            text = _LATIN_RUN.sub(lambda m: self._latin(m.group(), named), text)
         return text
 
     def _rewrite_phrases(self, text: str) -> str:
@@ -167,17 +170,17 @@ class Gloss:
         out.append(text[last:])
         return "".join(out)
 
-    def _latin(self, run: str) -> str:
+    def _latin(self, run: str, named: frozenset[str]) -> str:
         syllables = pinyin_syllables()
         squashed = run.replace(" ", "").replace("'", "")
         if len(squashed) >= 4 and _segmentable(squashed, syllables)[0]:
-            glossed = self._from_pinyin(squashed, syllables)
+            glossed = self._from_pinyin(squashed, syllables, named)
             if glossed is not None:
                 return glossed
-        return self._from_english(run, syllables)
+        return self._from_english(run, syllables, named)
 
-    def _from_pinyin(self, s: str, syllables: frozenset[str]) -> str | None:
-        """Known phrases spelt in pinyin, in characters; ``None`` when none is found."""
+    def _from_pinyin(self, s: str, syllables: frozenset[str], named: frozenset[str] = frozenset()) -> str | None:
+        """Known phrases (then place names) spelt in pinyin, in characters; ``None`` when none is found."""
         ok = _segmentable(s, syllables)
         out: list[str] = []
         found = False
@@ -191,12 +194,22 @@ class Gloss:
                     i += n
                     break
             else:
+                place_end = next(
+                    (j for j in range(min(len(s), i + MAX_PLACE_LETTERS), i + 3, -1)
+                     if ok[j] and pinyin_places.lookup(s[i:j], named, syllables)),
+                    None,
+                )
+                if place_end is not None:
+                    out.append(" " + str(pinyin_places.lookup(s[i:place_end], named, syllables)) + " ")
+                    found = True
+                    i = place_end
+                    continue
                 step = next((n for n in range(6, 0, -1) if ok[min(i + n, len(s))] and s[i : i + n] in syllables), 1)
                 out.append(" " + s[i : i + step] + " ")
                 i += step
         return "".join(out) if found else None
 
-    def _from_english(self, run: str, syllables: frozenset[str]) -> str:
+    def _from_english(self, run: str, syllables: frozenset[str], named: frozenset[str] = frozenset()) -> str:
         tokens = _english_tokens(run)
         # Product nouns first, out of the way: "forgot my safe combination" is "forgot combination" + 保险柜.
         products: list[str] = []
@@ -236,9 +249,23 @@ class Gloss:
                     used[p] = True
                 i += 1
                 continue
+            # A place in pinyin, as one word or two or three written together ("Wen Xian"), then a phrase.
+            n, place = next(
+                ((n, p) for n in range(min(3, len(tokens) - i), 0, -1)
+                 if tokens[i + n - 1][2] - tokens[i][2] == n - 1 and not any(used[i : i + n])
+                 and (p := pinyin_places.lookup("".join(t[0] for t in tokens[i : i + n]), named, syllables))),
+                (0, None),
+            )
+            if place is not None:
+                out.append(place)
+                changed = True
+                i += n
+                continue
             word = tokens[i][0]
             glossed = (
-                self._from_pinyin(word, syllables) if len(word) >= 4 and _segmentable(word, syllables)[0] else None
+                self._from_pinyin(word, syllables, named)
+                if len(word) >= 4 and _segmentable(word, syllables)[0]
+                else None
             )
             changed = changed or glossed is not None
             out.append(glossed if glossed is not None else word)

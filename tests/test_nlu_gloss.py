@@ -150,3 +150,43 @@ def test_enrolment_that_fails_is_a_fingerprint_failure() -> None:
 )
 def test_installing_is_asked_for_not_a_lock_that_was_installed(text: str, fault: str) -> None:
     assert parse(text).fault == fault
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a" * 100_000,  # one latin word far longer than any message
+        "zhi wen suo " * 5_000,  # pinyin that never ends
+        "the safe won't open " * 3_000,
+        "唔冇咗嘅" * 10_000,
+        "😀🔒🔑" * 2_000,
+        "\x00\x07\x1b[31m门锁\u202e没电\ufeff",
+        "\ud800保险柜打不开",
+        "地址是" * 3_000,
+        "急" * 5_000,
+        "不是" * 5_000 + "没电",
+    ],
+)
+def test_parse_never_fails_on_odd_or_huge_text(text: str) -> None:
+    p = parse(text)
+    assert p.text == text
+    assert isinstance(p.urgent, bool) and (p.address is None or len(p.address) <= 80)
+
+
+@pytest.mark.parametrize(
+    ("text", "city", "county"),
+    [
+        ("my safe in Jiaozuo Wenxian won't open", "焦作市", "温县"),  # 温县, not its homophone 文县 in 陇南
+        ("wo zai xiamen haicang, men suo huai le", "厦门市", "海沧区"),
+        ("the lock at our Shanghai Pudong office is broken", "上海市", "浦东新区"),
+        ("Wen Xian, Jiao Zuo", "焦作市", "温县"),
+    ],
+)
+def test_places_typed_in_pinyin(text: str, city: str, county: str) -> None:
+    p = parse(text)
+    assert p.place is not None and (p.place.city, p.place.county) == (city, county)
+
+
+@pytest.mark.parametrize("text", ["women like this lock", "change the code", "china", "the safe is broken"])
+def test_english_words_are_no_pinyin_place(text: str) -> None:
+    assert parse(text).place is None
