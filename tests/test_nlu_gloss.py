@@ -190,3 +190,16 @@ def test_places_typed_in_pinyin(text: str, city: str, county: str) -> None:
 @pytest.mark.parametrize("text", ["women like this lock", "change the code", "china", "the safe is broken"])
 def test_english_words_are_no_pinyin_place(text: str) -> None:
     assert parse(text).place is None
+
+
+@pytest.mark.parametrize(
+    ("text", "fault"),
+    [
+        ("刚搬到新房子，门锁打不开", "cannot_open"),  # the customer moved, not the lock
+        ("保险柜要搬到楼上", "install"),
+        ("跟钥匙没关系，门锁的密码被人改了", "forgot_password"),  # changed by someone else: not a reset
+        ("想给孩子开通指纹开门", "reset"),
+    ],
+)
+def test_state_or_request(text: str, fault: str) -> None:
+    assert parse(text).fault == fault
