@@ -113,6 +113,13 @@ class Engine:
         else:
             phrases = residue
         reading = self.rasa.classify(norm) if self.rasa is not None and norm else None
+        if (
+            reading is not None and reading.intent == "report_fault" and not reading.faults
+            and product is None and hit is None and not self.faults.hits(residue)
+        ):
+            # DIET calls text it never saw a fault report, sure of itself ("你是谁开发的" at 1.0): a report
+            # naming no product, brand or fault is not taken from it; the in-process reading answers.
+            reading = None
         if reading is not None:
             intent, confidence, recognised = reading.intent, reading.confidence, True
             rasa_fault = self.faults.most_specific(set(reading.faults)) if reading.faults else None

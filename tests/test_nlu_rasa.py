@@ -69,6 +69,10 @@ class _Handler(BaseHTTPRequestHandler):
         if mode == "garbage":
             self._send(200, b"not json at all")
             return
+        if mode == "sure_of_nothing":
+            answer = {"text": text, "intent": {"name": "report_fault", "confidence": 1.0}, "entities": []}
+            self._send(200, json.dumps(answer).encode())
+            return
         answer = {
             "text": text,
             "intent": {"name": "complaint", "confidence": 0.91},
@@ -303,3 +307,16 @@ def test_rasa_script_turns_telemetry_off() -> None:
 
     script = (Path(__file__).resolve().parent.parent / "scripts" / "rasa.sh").read_text(encoding="utf-8")
     assert "export RASA_TELEMETRY_ENABLED=false" in script
+
+
+def test_a_sure_fault_report_that_names_nothing_to_repair_is_not_taken(fake_rasa: FakeRasa) -> None:
+    fake_rasa.mode = "sure_of_nothing"
+    backend = RasaBackend(fake_rasa.url, timeout=0.5, poll_interval=60, retry_interval=60)
+    try:
+        assert backend.check_status() is True
+        assert _engine(backend).parse("你是谁开发的").intent == "out_of_scope"
+        # With something to repair in the message, Rasa's reading stands.
+        assert _engine(backend).parse("保险柜怎么弄").intent == "report_fault"
+        assert fake_rasa.parse_calls == 2
+    finally:
+        backend.close()
