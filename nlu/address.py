@@ -10,7 +10,7 @@ Where it starts:
 
 Where it ends: at the end of the clause (，。！？), at a product word or a fault phrase written straight
 after it ("…301保险柜打不开"), or at a space followed by words that are no part of an address
-("…5号楼201 门锁报警"). It must look like an address (a street, a 小区, a number …), else ``None``.
+("…5号楼201 门锁报警"). It must look like an address (a street, a 小区, a number …) written in Chinese, else ``None``.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ _MARKER = re.compile(
 _LEADING = re.compile(r"^(?:的|在|是|[:：\s])+")
 _TRAILING = re.compile(r"(?:的|这边|那边|这里|那里|附近|家里|一带|这儿|那儿|[\s:：-])+$")
 MAX_ADDRESS_CHARS = 80
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 def read_address(
@@ -78,5 +79,9 @@ def _segment(text: str, start: int, end: int) -> str | None:
         kept.append(word)
     address = _TRAILING.sub("", "".join(kept))
     if len(address) < 2 or len(address) > MAX_ADDRESS_CHARS or not _MARKER.search(address):
+        return None
+    if not _HAN.search(address):
+        # "12 jianshe road": the text read here is lower-cased and glossed (English words become Chinese),
+        # so an English address is left to the caller, who has the text as typed.
         return None
     return address

@@ -72,3 +72,9 @@ def test_the_address_does_not_feed_other_fields() -> None:
     p = parse("长沙岳麓区麓山南路932号，保险柜打不开，电话13912345678")
     assert (p.fault, p.phone, p.when) == ("cannot_open", "13912345678", None)
     assert p.address == "麓山南路932号"
+
+
+def test_an_english_address_is_left_to_the_text_as_typed() -> None:
+    # The NLU reads a lower-cased, glossed text: it does not hand back "12 jianshe road".
+    p = parse("12 Jianshe Road, Wenxian, Jiaozuo", expecting="address")
+    assert p.address is None and p.place is not None and p.place.county == "温县"
