@@ -203,3 +203,17 @@ def test_english_words_are_no_pinyin_place(text: str) -> None:
 )
 def test_state_or_request(text: str, fault: str) -> None:
     assert parse(text).fault == fault
+
+
+@pytest.mark.parametrize(
+    ("text", "product", "fault"),
+    [("揾唔到夹万锁匙", "safe", "lost_key"), ("保险箱没得钥匙了", "safe", "lost_key"), ("密码锁遭锁了", "lock", "locked_out")],
+)
+def test_more_dialect_words(text: str, product: str, fault: str) -> None:
+    p = parse(text)
+    assert (p.product, p.fault) == (product, fault)
+
+
+def test_cantonese_locative_reads_the_place() -> None:
+    p = parse("我喺佛山南海，门锁冇反应")
+    assert p.place is not None and p.place.county == "南海区" and p.fault == "no_power"
