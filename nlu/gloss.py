@@ -233,20 +233,23 @@ class Gloss:
         tokens = rest
         keys = [t[1] for t in tokens]
         used = [False] * len(tokens)
-        out: list[str] = list(products)
+        placed: list[tuple[int, str]] = [(-1, p) for p in products]  # (position, Mandarin) in word order
         changed = bool(products)
+        # Phrases written word after word first, then with other words between them: "lost the emergency
+        # key" is lost + 应急钥匙, not "lost … key" leaving "emergency" to read as 急.
+        for gap, shortest in ((0, 2), (MAX_GAP, 1)):
+            for i in range(len(tokens)):
+                if not used[i]:
+                    match = self._english_match(keys, used, i, gap, shortest)
+                    if match is not None:
+                        value, positions = match
+                        placed.append((i, value))
+                        changed = True
+                        for p in positions:
+                            used[p] = True
         i = 0
         while i < len(tokens):
             if used[i]:
-                i += 1
-                continue
-            match = self._english_match(keys, used, i)
-            if match is not None:
-                value, positions = match
-                out.append(value)
-                changed = True
-                for p in positions:
-                    used[p] = True
                 i += 1
                 continue
             # A place in pinyin, as one word or two or three written together ("Wen Xian"), then a phrase.
@@ -257,7 +260,7 @@ class Gloss:
                 (0, None),
             )
             if place is not None:
-                out.append(place)
+                placed.append((i, place))
                 changed = True
                 i += n
                 continue
@@ -267,21 +270,26 @@ class Gloss:
                 if len(word) >= 4 and _segmentable(word, syllables)[0]
                 else None
             )
+            placed.append((i, glossed if glossed is not None else word))
             changed = changed or glossed is not None
-            out.append(glossed if glossed is not None else word)
             i += 1
+        out = [value for _pos, value in sorted(placed, key=lambda pv: pv[0])]
         # Nothing known: the run stays exactly as typed (brand aliases such as "kaa-das" are read later).
         return " " + " ".join(out) + " " if changed else run
 
-    def _english_match(self, keys: list[str], used: list[bool], i: int) -> tuple[str, list[int]] | None:
-        """The longest phrase starting at word ``i``; up to ``MAX_GAP`` other words may stand between
-        its words ("fingerprint sensor not working" is "fingerprint … not work")."""
+    def _english_match(
+        self, keys: list[str], used: list[bool], i: int, gap: int, shortest: int = 1
+    ) -> tuple[str, list[int]] | None:
+        """The longest phrase of ``shortest`` words or more starting at word ``i``; up to ``gap`` other
+        words may stand between its words ("fingerprint sensor not working" is "fingerprint … not work")."""
         for phrase, value in self._by_first.get(keys[i], ()):
+            if len(phrase) < shortest:
+                continue
             positions = [i]
             j = i
             for key in phrase[1:]:
                 k = next(
-                    (k for k in range(j + 1, min(j + 2 + MAX_GAP, len(keys))) if keys[k] == key and not used[k]),
+                    (k for k in range(j + 1, min(j + 2 + gap, len(keys))) if keys[k] == key and not used[k]),
                     None,
                 )
                 if k is None:

@@ -217,3 +217,17 @@ def test_more_dialect_words(text: str, product: str, fault: str) -> None:
 def test_cantonese_locative_reads_the_place() -> None:
     p = parse("我喺佛山南海，门锁冇反应")
     assert p.place is not None and p.place.county == "南海区" and p.fault == "no_power"
+
+
+@pytest.mark.parametrize(
+    ("text", "fault", "urgent"),
+    [
+        ("lost the emergency key for my safe", "lost_key", False),  # 应急钥匙, not an emergency
+        ("the lock is dead, cannot get in", "no_power", True),  # shut out
+        ("my front door lock won't open with my fingerprint", "fingerprint_fail", False),
+        ("My safe's digital display went blank", "no_power", False),
+    ],
+)
+def test_english_phrases_written_together_come_first(text: str, fault: str, urgent: bool) -> None:
+    p = parse(text)
+    assert (p.fault, p.urgent) == (fault, urgent)
