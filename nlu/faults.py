@@ -136,14 +136,17 @@ class FaultReader:
             found.extend(FaultHit(code, m.start(), m.end()) for m in pattern.finditer(text))
         if len(found) < 2:
             return found
-        return [
-            h
-            for h in found
-            if not any(
-                o is not h and o.start <= h.start and h.end <= o.end and (o.end - o.start) > (h.end - h.start)
-                for o in found
-            )
-        ]
+        # Drop phrases nested in a longer one: sorted by start (longest first), a hit is nested when an
+        # earlier one reaches at least as far without being the very same span.
+        found.sort(key=lambda h: (h.start, h.start - h.end))
+        kept: list[FaultHit] = []
+        reach_start, reach_end = -1, -1
+        for h in found:
+            if not (reach_end >= h.end and (reach_start, reach_end) != (h.start, h.end)):
+                kept.append(h)
+            if h.end > reach_end:
+                reach_start, reach_end = h.start, h.end
+        return kept
 
     def read(
         self, text: str, *, expecting: bool = False, guess: bool = True, evidence: str | None = None
