@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from nlu import intents
 from nlu.address import ADDRESS_CUE, read_address
-from nlu.brands import BrandMatcher
+from nlu.brands import BrandHit, BrandMatcher
 from nlu.defaults import default_settings
 from nlu.evidence import fault_text, intent_text, without_slot_cues
 from nlu.faults import FaultReader, default_reader
@@ -42,7 +42,6 @@ _PRODUCT_HINTS = (("柜", "safe"), ("箱", "safe"), ("锁", "lock"))
 _NO_BRAND = re.compile(r"不知道|不清楚|不晓得|不记得|记不清|忘了|看不到|看不清|没有|没牌|杂牌|无牌|随便|不确定|啥牌")
 # Filler around a brand name typed as an answer ("是海尔牌的").
 _BRAND_FILLER = re.compile(r"^(?:是|就是|我家|我们家|家里|用的|用的是|牌子是|品牌是)+|(?:牌|品牌|牌子|的|吧|啊|呀)+$")
-_HAN = re.compile(r"[\u4e00-\u9fff]")
 _LATIN_WORD = re.compile(r"[a-z]{2,}")
 _BRAND_WORD = re.compile(r"^[\u4e00-\u9fffa-z][\u4e00-\u9fffa-z\- ]{1,11}$")
 
@@ -106,16 +105,16 @@ class Engine:
         unaddressed = norm.replace(address, " " * len(address)) if address else norm
         residue = intent_text(unaddressed, places=(place, *candidates) if place else candidates,
                               brand_span=(hit.start, hit.end) if hit else None, strip_time=self.time.strip)
-        if norm != raw and _HAN.search(residue):
-            # English or pinyin read as Mandarin: the latin words left over ("can", "talk") are noise to
-            # the n-gram models trained on Chinese (the phrase lexicon still reads them: "显示 error").
+        if norm != raw:
+            # English or pinyin read as Mandarin: the latin words left over ("can", "talk", "fine") are
+            # noise to the n-gram models trained on Chinese (the phrase lexicon still reads them: "显示 error").
             residue, phrases = _LATIN_WORD.sub(" ", residue), residue
         else:
             phrases = residue
         reading = self.rasa.classify(norm) if self.rasa is not None and norm else None
         if (
             reading is not None and reading.intent == "report_fault" and not reading.faults
-            and product is None and hit is None and not self.faults.hits(residue)
+            and product is None and hit is None and not self.faults.hits(phrases)
         ):
             # DIET calls text it never saw a fault report, sure of itself ("你是谁开发的" at 1.0): a report
             # naming no product, brand or fault is not taken from it; the in-process reading answers.
@@ -171,7 +170,10 @@ class Engine:
         intent = intents.adjust(
             intent, fault=fault, product=product, other_slots=other_slots, recognised=recognised,
             # The cue words guard the in-process model's n-gram confusions; a Rasa reading is taken as given.
-            cued=self.classifier.cued(norm) if fault and intent in intents.CUE_LOOKUPS and reading is None else None,
+            cued=(
+                self.classifier.cued(norm)
+                if (fault or product) and intent in intents.CUE_LOOKUPS and reading is None else None
+            ),
             place=place is not None,
         )
         if (
@@ -204,14 +206,17 @@ class Engine:
             safety=urgency.safety,
         )
 
-    def _address(self, norm: str, span: tuple[int, int] | None, brand: object, expecting: bool) -> str | None:
+    def _address(
+        self, norm: str, span: tuple[int, int] | None, brand: BrandHit | None, expecting: bool
+    ) -> str | None:
         """The street address below the place, when the message has one (see nlu.address)."""
         if span is None and not expecting and not ADDRESS_CUE.search(norm):
             return None
+
         def stops() -> list[int]:
             found = [*product_word_starts(norm, self.products), *self.faults.phrase_starts(norm)]
             if brand is not None:
-                found.append(brand.start)  # type: ignore[attr-defined]
+                found.append(brand.start)
             return found
 
         return read_address(norm, place_end=span[1] if span else None, stops=stops, expecting=expecting)

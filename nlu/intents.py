@@ -89,11 +89,11 @@ def adjust(
     - an unrecognised message carrying a slot (place, phone, brand, time) is an answer within the
       report ("温县", "13812345678");
     - a price, progress, reschedule, complaint, cancel or ask-human reading of a message that names a
-      fault, without a word of that intent (``cued``), is a fault report ("新房要装一把智能锁",
-      "门锁怎么恢复初始状态");
+      fault or a product, without a word of that intent (``cued``), is a fault report
+      ("新房要装一把智能锁", "门锁怎么恢复初始状态");
     - a product said with its place is part of a report, not a sales question ("保险柜放在番禺区的店里").
     """
-    if fault and intent in CUE_LOOKUPS and cued is not None and intent not in cued:
+    if (fault or product) and intent in CUE_LOOKUPS and cued is not None and intent not in cued:
         return "report_fault"
     if intent == "out_of_scope" and product and place:
         return "report_fault"  # 保险柜在广州番禺区的店里: where the device is, inside a report

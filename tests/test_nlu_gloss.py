@@ -231,3 +231,26 @@ def test_cantonese_locative_reads_the_place() -> None:
 def test_english_phrases_written_together_come_first(text: str, fault: str, urgent: bool) -> None:
     p = parse(text)
     assert (p.fault, p.urgent) == (fault, urgent)
+
+
+NOW = __import__("datetime").datetime.fromisoformat("2026-11-23T10:00:00+08:00")  # a Monday
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "asap"),
+    [
+        ("can you come tomorrow afternoon", "2026-11-24T12:00:00+08:00", False),
+        ("saturday morning is fine", "2026-11-28T09:00:00+08:00", False),
+        ("please fix my lock asap", None, True),
+    ],
+)
+def test_english_times(text: str, start: str | None, asap: bool) -> None:
+    p = parse(text, now=NOW)
+    assert p.when is not None and p.when.asap is asap
+    assert (p.when.start.isoformat() if p.when.start else None) == start
+    assert p.intent == "report_fault"
+
+
+def test_it_can_wait_is_no_refusal() -> None:
+    p = parse("不急，周二晚上来就行", now=NOW)
+    assert (p.intent, p.urgent) == ("report_fault", False) and p.when is not None
