@@ -187,6 +187,8 @@ class Engine:
             # (the text itself goes to the ticket) instead of asking the same question again.
             fault, intent = "other", "report_fault"
 
+        if intent == "deny" and when is not None and self.urgency.relaxed(norm):
+            intent = "report_fault"  # "不急，周二晚上来就行": it can wait, and here is when; not a "no"
         urgency = self.urgency.read(norm, product=product)
         return Parse(
             text=text,

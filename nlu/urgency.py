@@ -57,6 +57,10 @@ class UrgencyReader:
             "|".join(p.pattern for p in (self._shut_out, self._strong, self._weak, self._fire, self._now))
         )
 
+    def relaxed(self, text: str) -> bool:
+        """Whether the text says it can wait (不急, 慢慢来, no rush)."""
+        return bool(self._relaxed.search(text))
+
     def read(self, text: str, *, product: str | None = None) -> Urgency:
         """Urgency of normalized text; ``product`` is the product read from it (a safe shuts nobody in)."""
         if not self._anything.search(text):
