@@ -126,7 +126,6 @@ class Gloss:
             self._phrases.add_word(filler, (len(filler), " "))
         if len(self._phrases):
             self._phrases.make_automaton()
-        self._fillers = frozenset(data.lookups.get("filler", ()))
         # Phrases by their first word, longest first (matched with gaps, see _english_match).
         self._by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         for phrase, value in sorted(self._english.items(), key=lambda kv: -len(kv[0])):
