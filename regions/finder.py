@@ -66,9 +66,11 @@ PERSON_CUES = (
 # A name followed by these is a street or building name (中山路, 长安街), not the place itself.
 # 中山西路 and 鞍山西道 too: a direction between the name and the street word.
 STREET_AFTER = re.compile(r"(?:[东南西北中]?(?:路|街|巷|大道|大街|胡同)|[东南西北中]道)")
-# 祥云镇, 大丰街道: a town or street named after a county elsewhere is not that county.
+# 祥云镇, 大丰街道: a town or street named after a county elsewhere is not that county; nor is a shop,
+# a dish or a make named after one (X小吃, X拉面, X汽车 are found anywhere).
 POI_AFTER = re.compile(
-    r"(?:村|小区|花园|广场|大厦|公园|社区|中学|小学|大学|学院|医院|酒店|宾馆|商场|超市|机场|火车站|镇|乡|街道)"
+    r"(?:村|小区|花园|广场|大厦|公园|社区|中学|小学|大学|学院|医院|酒店|宾馆|商场|超市|机场|火车站|镇|乡|街道"
+    r"|小吃|豆浆|拉面|米粉|米线|火锅|烤鸭|烧烤|面馆|饭店|餐厅|饭馆|菜馆|快餐|早餐|包子|饺子|凉皮|烩面|汽车|啤酒|白酒)"
 )
 # 我们在 / 住在 / 家在 …: what comes right before a location (not 现在/正在, which only contain 在)
 LOCATIVE_BEFORE = frozenset({"我在", "们在", "家在", "住在", "人在", "是在", "就在", "位于", "地址"})

@@ -27,7 +27,9 @@ def _county(text: str) -> str | None:
         "这两个锁大同小异",  # 大同 inside an idiom
         "维修水管的时候碰到了保险柜",  # 修水 (九江)
         "门锁的动力不足",  # 动力: an everyday word that is also an old district name
-        "沙县小吃店里的保险柜",  # a snack chain, anywhere
+        "涪陵榨菜放在保险柜上面",  # goods named after a county (curated, regions/data/blocked_names.tsv)
+        "楼下兰州拉面馆的保险柜",  # a shop named after a place
+        "门口的德庆烧烤店",
         "城关镇的门锁",  # a town in many counties, never 城关区 by itself
     ],
 )
