@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test test-sqlite bench lint fmt db gazetteer service-areas roster rasa clean
+.PHONY: setup run test test-sqlite bench lint fmt db gazetteer service-areas roster rasa rasa-start rasa-stop clean
 
 # Setup talks on stderr only, so that `make bench` and `make -s ...` keep stdout for their results.
 $(STAMP): pyproject.toml setup.py
@@ -54,9 +54,16 @@ service-areas: setup
 roster: setup
 	@$(BIN)/python scripts/build_demo_roster.py
 
-## Separate Python 3.10 env with Rasa 3.6: train from nlu/data and serve on 127.0.0.1:5005.
+## Separate Python 3.10 env with Rasa 3.6: train from nlu/data and serve on 127.0.0.1:5005 (foreground).
+## Fails when the port is taken. rasa-start / rasa-stop run it in the background (log in .rasa/rasa.log).
 rasa:
 	bash scripts/rasa.sh
+
+rasa-start:
+	bash scripts/rasa.sh start
+
+rasa-stop:
+	bash scripts/rasa.sh stop
 
 clean:
 	rm -rf $(VENV) .pytest_cache

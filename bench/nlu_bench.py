@@ -113,9 +113,9 @@ def _dev_cases() -> list[dict]:
 def _rasa(texts: list[str]) -> dict[str, Any]:
     import httpx
 
-    from nlu.engine import backend_settings
+    from nlu.defaults import default_settings
 
-    url = backend_settings()["rasa_url"]
+    url = default_settings().rasa_url
     try:
         status = httpx.get(url + "/status", timeout=1.0)
         if status.status_code != 200 or not status.json().get("model_file"):
@@ -131,6 +131,7 @@ def _rasa(texts: list[str]) -> dict[str, Any]:
 
 def run() -> dict[str, Any]:
     """Benchmark the default engine, jionlp and (when running) the Rasa backend."""
+    import bot  # noqa: F401  (registers the config's NLU settings, as the running bot does)
     from nlu import parse
 
     texts = messages()

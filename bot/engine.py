@@ -70,10 +70,13 @@ class Outcome:
         return {"replies": [r.to_json() for r in self.replies], "ticket": self.ticket}
 
 
-def _default_parser() -> Parser:
-    from nlu import parse
+def nlu_parser(config: dict[str, Any]) -> Parser:
+    """The NLU reading with THIS config's brands, products and time words (engines are shared per config)."""
+    import os
 
-    return parse
+    from nlu import NluSettings, build_engine
+
+    return build_engine(NluSettings.from_config(config, os.environ)).parse
 
 
 class Engine:
@@ -98,7 +101,7 @@ class Engine:
     @property
     def nlu(self) -> Parser:
         if self._nlu is None:
-            self._nlu = _default_parser()
+            self._nlu = nlu_parser(self.config)
         return self._nlu
 
     # -- async front -------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Brand recognition from the ``brands`` catalogue in config.yml, including pinyin homophones.
+"""Brand recognition from the brand catalogue (``NluSettings.brands``), including pinyin homophones.
 
 Two passes, both over the normalized text:
 
@@ -17,12 +17,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
 import ahocorasick
 from pypinyin import Style, pinyin
-
-from bot.config import load_config
 
 # A name followed by one of these is a place or a building (澄迈永发镇, 凯德广场), never the brand.
 PLACE_SUFFIXES = ("镇", "乡", "村", "街道", "路", "街", "大街", "社区", "小区", "广场", "大厦", "花园", "公园")
@@ -79,27 +76,24 @@ def sounds(ch: str) -> frozenset[str]:
     return frozenset(_fold(r) for r in (readings[0] if readings else ()))
 
 
-def load_brands(config: dict[str, Any] | None = None) -> tuple[Brand, ...]:
-    """Read the ``brands`` section of the configuration."""
-    section = (config or load_config()).get("brands") or {}
-    brands = []
-    for name, entry in section.items():
-        entry = entry or {}
-        brands.append(
-            Brand(
-                name=str(name),
-                supported=bool(entry.get("supported", False)),
-                products=tuple(entry.get("products") or ()),
-                aliases=tuple(str(a) for a in entry.get("aliases") or ()),
-                not_before=tuple(entry.get("not_before") or ()),
-                not_after=tuple(entry.get("not_after") or ()),
-            )
-        )
-    return tuple(brands)
-
-
 # Two latin letters with a space or hyphen between them: the only texts the spaced-name pass reads.
 _LATIN_GAP = re.compile(r"[a-z][ \-][a-z]")
+_LATIN_WORD = re.compile(r"[a-z]{6,}")
+# Romanised names this long may be misspelt by one letter (danstini for dansitini); shorter ones are
+# ordinary English words too often (deli, yale).
+MIN_FUZZY_LATIN = 6
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """Whether two words differ by at most one inserted, deleted or replaced letter."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i:] == b[i + 1 :] or (len(a) == len(b) and a[i + 1 :] == b[i + 1 :])
 
 
 def _is_ascii_word_char(ch: str) -> bool:
@@ -125,6 +119,12 @@ class BrandMatcher:
             for brand in brands
             for key in (a.lower() for a in brand.aliases)
             if len(key) >= 6 and key.isascii() and key.isalpha()
+        ]
+        self._latin_aliases: list[tuple[str, Brand]] = [
+            (key, brand)
+            for brand in brands
+            for key in (a.lower() for a in brand.aliases)
+            if len(key) >= MIN_FUZZY_LATIN and key.isascii() and key.isalpha()
         ]
         # Pinyin index: first folded syllable -> (brand, name, per-character readings).
         self._by_first_sound: dict[str, list[tuple[Brand, str, tuple[frozenset[str], ...]]]] = {}
@@ -172,6 +172,15 @@ class BrandMatcher:
                         hits.append(BrandHit(brand, m.start(), m.end(), exact=True))
                         for i in range(m.start(), m.end()):
                             taken[i] = True
+        if self._latin_aliases:
+            for m in _LATIN_WORD.finditer(text):
+                if any(taken[m.start() : m.end()]):
+                    continue
+                brand = next((b for key, b in self._latin_aliases if _one_edit_apart(m.group(), key)), None)
+                if brand is not None:
+                    hits.append(BrandHit(brand, m.start(), m.end(), exact=False))
+                    for i in range(m.start(), m.end()):
+                        taken[i] = True
         for start, ch in enumerate(text):
             if taken[start]:
                 continue
@@ -216,8 +225,3 @@ class BrandMatcher:
                 return hit
         return hits[0]
 
-
-@cache
-def default_matcher() -> BrandMatcher:
-    """The matcher over the active configuration's catalogue (built once)."""
-    return BrandMatcher(load_brands())

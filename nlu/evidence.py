@@ -15,11 +15,10 @@ bare "鼓楼区 保险柜" has no word about a fault at all. The classifiers the
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
 
 from nlu.training_data import training_data
-from nlu.when import strip_time
 from regions.place import Place
 
 # A phone-like run: 6+ digits, maybe grouped by spaces, dashes or dots, maybe with a +86 prefix.
@@ -58,8 +57,13 @@ def _without(text: str, words: Iterable[str]) -> str:
     return text
 
 
-def intent_text(norm: str, *, places: Iterable[Place], brand_span: tuple[int, int] | None) -> str:
-    """The normalized text without brand, place names, phone-like digit runs and time expressions."""
+def intent_text(
+    norm: str, *, places: Iterable[Place], brand_span: tuple[int, int] | None, strip_time: Callable[[str], str]
+) -> str:
+    """The normalized text without brand, place names, phone-like digit runs and time expressions.
+
+    ``strip_time`` blanks the time expressions (``TimeReader.strip``: the day parts are configuration).
+    """
     if brand_span is not None:
         start, end = brand_span
         norm = norm[:start] + " " + norm[end:]

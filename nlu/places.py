@@ -34,9 +34,17 @@ def _finder() -> FindPlace | None:
 
 def read_place(text: str, *, expecting: bool = False) -> tuple[Place | None, tuple[Place, ...]]:
     """``(place, candidates)`` for the text: a resolved place, or ambiguous candidates, or neither."""
+    place, candidates, _span = read_place_span(text, expecting=expecting)
+    return place, candidates
+
+
+def read_place_span(
+    text: str, *, expecting: bool = False
+) -> tuple[Place | None, tuple[Place, ...], tuple[int, int] | None]:
+    """Like :func:`read_place`, plus where the resolved place was written (for the address after it)."""
     finder = _finder()
     if finder is None or not text:
-        return None, ()
+        return None, (), None
     try:
         match = finder(text, expecting=expecting)
     except Exception as exc:  # a gazetteer bug must not cost the customer the rest of the parse
@@ -44,10 +52,10 @@ def read_place(text: str, *, expecting: bool = False) -> tuple[Place | None, tup
         if key not in _reported:  # once per distinct failure, not once per message
             _reported.add(key)
             log.exception("find_place failed; parsing on without a place")
-        return None, ()
+        return None, (), None
     if match is None:
-        return None, ()
+        return None, (), None
     if match.place is not None:
-        return match.place, ()
+        return match.place, (), match.span
     candidates = tuple(match.candidates)
-    return None, candidates if len(candidates) >= 2 else ()
+    return None, candidates if len(candidates) >= 2 else (), None

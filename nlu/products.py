@@ -1,4 +1,4 @@
-"""Product (safe or lock) from the ``products`` words in config.yml.
+"""Product (safe or lock) from the product words of the configuration (``NluSettings.products``).
 
 A safe word wins over a lock word: in "保险柜的密码锁坏了" the lock is part of the safe. A bare 锁
 counts as a lock only where it is the noun (家里的锁坏了), not inside verbs and parts such as 反锁,
@@ -9,12 +9,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
-from typing import Any
 
 import ahocorasick
-
-from bot.config import load_config
 
 # 锁 as a noun: not part of a verb/part compound on either side.
 _BARE_LOCK = re.compile(r"(?<![反被开解上加闭挂关])锁(?![定住芯舌体头死了上着住在])")
@@ -22,38 +18,32 @@ _BARE_LOCK = re.compile(r"(?<![反被开解上加闭挂关])锁(?![定住芯舌�
 
 @dataclass(frozen=True, slots=True)
 class ProductWords:
-    """The product vocabulary of the active configuration."""
+    """The product vocabulary of one configuration."""
 
     automaton: ahocorasick.Automaton
     order: tuple[str, ...]  # products by precedence when several are named
 
 
-def load_product_words(config: dict[str, Any] | None = None) -> ProductWords:
-    """Build the matcher from the ``products`` section."""
-    section = (config or load_config()).get("products") or {}
+def load_product_words(products: tuple[tuple[str, tuple[str, ...]], ...]) -> ProductWords:
+    """Build the matcher from ``(code, words)`` pairs (``NluSettings.products``)."""
     automaton = ahocorasick.Automaton()
-    for code, entry in section.items():
-        for word in (entry or {}).get("words") or ():
-            automaton.add_word(str(word).lower(), str(code))
+    for code, words in products:
+        for word in words:
+            automaton.add_word(word.lower(), (code, len(word)))
     if len(automaton):
         automaton.make_automaton()
-    order = tuple(code for code in ("safe", "lock") if code in section) + tuple(
-        code for code in section if code not in ("safe", "lock")
+    codes = [code for code, _words in products]
+    order = tuple(code for code in ("safe", "lock") if code in codes) + tuple(
+        code for code in codes if code not in ("safe", "lock")
     )
     return ProductWords(automaton, order)
 
 
-@cache
-def _default_words() -> ProductWords:
-    return load_product_words()
-
-
-def find_product(text: str, words: ProductWords | None = None) -> str | None:
+def find_product(text: str, words: ProductWords) -> str | None:
     """The product named in normalized text, or ``None``."""
-    words = words or _default_words()
     found: set[str] = set()
     if len(words.automaton):
-        found = {code for _, code in words.automaton.iter(text)}
+        found = {code for _, (code, _length) in words.automaton.iter(text)}
     for code in words.order:
         if code in found:
             return code
@@ -63,3 +53,10 @@ def find_product(text: str, words: ProductWords | None = None) -> str | None:
 def bare_lock(text: str) -> bool:
     """Whether the text uses 锁 as a noun (a lock) rather than in a verb or part name."""
     return bool(_BARE_LOCK.search(text))
+
+
+def product_word_starts(text: str, words: ProductWords) -> list[int]:
+    """Where product words begin in the text (an address written before them ends there)."""
+    if not len(words.automaton):
+        return []
+    return [end - length + 1 for end, (_code, length) in words.automaton.iter(text)]

@@ -2,7 +2,7 @@
 
 A day word, a day part and a clock time are read independently and combined into a window relative
 to ``now`` (local time of the configured time zone). The windows of day parts are data
-(``nlu.day_parts`` in config.yml). Rules:
+(``nlu.day_parts`` in config.yml, passed in as ``NluSettings``; see :class:`TimeReader`). Rules:
 
 - no day word: today, or tomorrow when the window is already over;
 - 周六 is the coming Saturday (today if it is Saturday and the window is not over); 下周六 the
@@ -19,18 +19,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
-from functools import cache
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.config import load_config
+from nlu.settings import WHOLE_DAY, NluSettings
 from nlu.types import When
 
-DEFAULT_DAY_PARTS: dict[str, tuple[int, int]] = {
-    "早上": (8, 10), "早晨": (8, 10), "上午": (9, 12), "中午": (11, 14), "下午": (12, 18),
-    "傍晚": (17, 19), "晚上": (18, 21), "夜里": (19, 22), "白天": (9, 18), "全天": (9, 21),
-}
-WHOLE_DAY = "全天"
 # One-character parts only count right after a day word (明晚, 今早); alone they are too common.
 _SHORT_PARTS = {"早": "早上", "晚": "晚上"}
 # Other ways to say a day part, read as the part they mean.
@@ -104,29 +97,6 @@ class _Clock:
     minute: int
     modifier: str | None = None
     until: tuple[int, int] | None = None  # end of an explicit range
-
-
-@cache
-def day_parts() -> dict[str, tuple[int, int]]:
-    """Day-part windows from config (``nlu.day_parts``), falling back to the built-in table."""
-    section: dict[str, Any] = (load_config().get("nlu") or {}).get("day_parts") or {}
-    parts = {str(k): (int(v[0]), int(v[1])) for k, v in section.items()} or dict(DEFAULT_DAY_PARTS)
-    parts.setdefault(WHOLE_DAY, DEFAULT_DAY_PARTS[WHOLE_DAY])
-    return parts
-
-
-@cache
-def local_zone() -> tzinfo:
-    """The configured time zone (``timezone`` in config.yml, default Asia/Shanghai)."""
-    return ZoneInfo(str(load_config().get("timezone") or "Asia/Shanghai"))
-
-
-def local_now(now: datetime | None = None) -> datetime:
-    """``now`` in the local zone; a naive value is taken as local time; default: the current time."""
-    zone = local_zone()
-    if now is None:
-        return datetime.now(zone)
-    return now.replace(tzinfo=zone) if now.tzinfo is None else now.astimezone(zone)
 
 
 def _find_part(text: str, parts: dict[str, tuple[int, int]]) -> str | None:
@@ -219,68 +189,76 @@ def _resolve_day(text: str, today: date) -> tuple[date | None, bool, date | None
     return None, False, None
 
 
-def read_when(text: str, now: datetime | None = None) -> When | None:
-    """The visit window named in normalized text, or ``None`` when no time is mentioned."""
-    now = local_now(now).replace(second=0, microsecond=0)
-    text = _A_BIT.sub(" ", _PAST.sub(" ", _GREETINGS.sub(" ", text)))
-    asap = bool(_ASAP.search(text))
-    parts = day_parts()
-    day, flexible, weekend_end = _resolve_day(text, now.date())
-    part = _find_part(text, parts)
-    clock = _find_clock(text)
-    if day is None and part is None and clock is None:
-        return When(asap=True) if asap else None
+class TimeReader:
+    """Reads visit windows with one configuration's day parts and time zone (thread-safe, immutable)."""
 
-    zone = now.tzinfo
-    explicit_day = day is not None
-    day = day or now.date()
-    start_h, end_h = parts.get(part or WHOLE_DAY, parts[WHOLE_DAY])
-    start = datetime.combine(day, time(start_h % 24), zone)
-    end = datetime.combine(day, time(0), zone) + timedelta(hours=end_h)
-    if clock:
-        at = datetime.combine(day, time(_to_24h(clock.hour, part), clock.minute), zone)
-        if clock.until:
-            until = datetime.combine(day, time(_to_24h(clock.until[0], part), clock.until[1]), zone)
-            if until <= at:
-                until += timedelta(hours=12) if until + timedelta(hours=12) > at else timedelta(days=1)
-            start, end = at, until
-        elif clock.modifier in ("以后", "之后", "后"):
-            day_end = datetime.combine(day, time(0), zone) + timedelta(hours=parts[WHOLE_DAY][1])
-            start, end = at, max(end if end > at else day_end, at + timedelta(hours=1))
-        elif clock.modifier in ("以前", "之前", "前"):
-            start, end = (start if start < at else at - timedelta(hours=2)), at
-        elif clock.modifier in ("左右", "前后"):
-            start, end = at - timedelta(minutes=30), at + timedelta(minutes=30)
-        else:
-            start, end = at, at + timedelta(hours=1)
-    if weekend_end is not None:
-        end = datetime.combine(weekend_end, time(0), zone) + timedelta(hours=end_h)
-    if end <= now and (not explicit_day or flexible):
-        shift = timedelta(days=7 if flexible else 1)
-        start, end = start + shift, end + shift
-    if start < now < end:
-        start = now
-    return When(asap=asap, start=start, end=end)
-
-
-@cache
-def _time_words() -> re.Pattern[str]:
-    names = sorted({*day_parts(), *_PART_ALIASES}, key=len, reverse=True)
-    return re.compile(
-        "|".join(
-            [_RANGE.pattern, _POINT.pattern.replace("(?P<a", "(?P<c"), _WEEKDAY.pattern.replace("(?P<", "(?P<w"),
-             _WEEKEND.pattern.replace("(?P<", "(?P<e"), _DATE.pattern.replace("(?P<", "(?P<x"),
-             _DAY.pattern.replace("(?P<", "(?P<y"), *map(re.escape, names)]
+    def __init__(self, settings: NluSettings) -> None:
+        self.parts = settings.day_part_windows
+        self.zone: tzinfo = ZoneInfo(settings.timezone)
+        names = sorted({*self.parts, *_PART_ALIASES}, key=len, reverse=True)
+        self._time_words = re.compile(
+            "|".join(
+                [_RANGE.pattern, _POINT.pattern.replace("(?P<a", "(?P<c"), _WEEKDAY.pattern.replace("(?P<", "(?P<w"),
+                 _WEEKEND.pattern.replace("(?P<", "(?P<e"), _DATE.pattern.replace("(?P<", "(?P<x"),
+                 _DAY.pattern.replace("(?P<", "(?P<y"), *map(re.escape, names)]
+            )
         )
-    )
 
+    def local_now(self, now: datetime | None = None) -> datetime:
+        """``now`` in the local zone; a naive value is taken as local time; default: the current time."""
+        if now is None:
+            return datetime.now(self.zone)
+        return now.replace(tzinfo=self.zone) if now.tzinfo is None else now.astimezone(self.zone)
 
-def strip_time(text: str) -> str:
-    """The text with its time expressions (days, day parts, clock times) replaced by spaces.
+    def read(self, text: str, now: datetime | None = None) -> When | None:
+        """The visit window named in normalized text, or ``None`` when no time is mentioned."""
+        now = self.local_now(now).replace(second=0, microsecond=0)
+        text = _A_BIT.sub(" ", _PAST.sub(" ", _GREETINGS.sub(" ", text)))
+        asap = bool(_ASAP.search(text))
+        parts = self.parts
+        day, flexible, weekend_end = _resolve_day(text, now.date())
+        part = _find_part(text, parts)
+        clock = _find_clock(text)
+        if day is None and part is None and clock is None:
+            return When(asap=True) if asap else None
 
-    The intent classifier reads what is left: 明天下午 says when, not whether the customer is
-    asking for a first visit or a change of one.
-    """
-    # 便宜一点 / 早一点 keep their comparative (that is the request), only "一点" goes.
-    text = _A_BIT.sub(lambda m: m.group()[: m.group().index("一点")] + " ", text)
-    return _time_words().sub(" ", text)
+        zone = now.tzinfo
+        explicit_day = day is not None
+        day = day or now.date()
+        start_h, end_h = parts.get(part or WHOLE_DAY, parts[WHOLE_DAY])
+        start = datetime.combine(day, time(start_h % 24), zone)
+        end = datetime.combine(day, time(0), zone) + timedelta(hours=end_h)
+        if clock:
+            at = datetime.combine(day, time(_to_24h(clock.hour, part), clock.minute), zone)
+            if clock.until:
+                until = datetime.combine(day, time(_to_24h(clock.until[0], part), clock.until[1]), zone)
+                if until <= at:
+                    until += timedelta(hours=12) if until + timedelta(hours=12) > at else timedelta(days=1)
+                start, end = at, until
+            elif clock.modifier in ("以后", "之后", "后"):
+                day_end = datetime.combine(day, time(0), zone) + timedelta(hours=parts[WHOLE_DAY][1])
+                start, end = at, max(end if end > at else day_end, at + timedelta(hours=1))
+            elif clock.modifier in ("以前", "之前", "前"):
+                start, end = (start if start < at else at - timedelta(hours=2)), at
+            elif clock.modifier in ("左右", "前后"):
+                start, end = at - timedelta(minutes=30), at + timedelta(minutes=30)
+            else:
+                start, end = at, at + timedelta(hours=1)
+        if weekend_end is not None:
+            end = datetime.combine(weekend_end, time(0), zone) + timedelta(hours=end_h)
+        if end <= now and (not explicit_day or flexible):
+            shift = timedelta(days=7 if flexible else 1)
+            start, end = start + shift, end + shift
+        if start < now < end:
+            start = now
+        return When(asap=asap, start=start, end=end)
+
+    def strip(self, text: str) -> str:
+        """The text with its time expressions (days, day parts, clock times) replaced by spaces.
+
+        The intent classifier reads what is left: 明天下午 says when, not whether the customer is
+        asking for a first visit or a change of one.
+        """
+        # 便宜一点 / 早一点 keep their comparative (that is the request), only "一点" goes.
+        text = _A_BIT.sub(lambda m: m.group()[: m.group().index("一点")] + " ", text)
+        return self._time_words.sub(" ", text)

@@ -23,7 +23,7 @@ from functools import cache
 
 import ahocorasick
 
-from regions.gazetteer import COUNTYLESS, SUBAREA, Division, Gazetteer, gazetteer
+from regions.gazetteer import COUNTYLESS, OLD_AREA_PREFIX, SUBAREA, Division, Gazetteer, gazetteer
 from regions.pinyin_index import typed_key
 from regions.place import PlaceMatch
 
@@ -47,6 +47,11 @@ DEVICE_CUES = (
     "家里",
     "屋里",
     "店里",
+    "店在",
+    "店开在",
+    "老家的",  # 锁是宁波老家的; 我老家在X alone says where the person is from, not the device
+    "厂里",
+    "仓库",
     "公司里",
     "办公室",
     "放在",
@@ -54,11 +59,18 @@ DEVICE_CUES = (
     "这边",
     "这里",
 )
-PERSON_CUES = ("上班", "工作", "出差", "打工", "上学", "读书", "人在", "现在在")
+PERSON_CUES = (
+    "上班", "工作", "出差", "打工", "上学", "读书", "读大学", "人在", "现在在", "目前在", "我住", "现住", "住在",
+    "刚从", "旅游",
+)
 # A name followed by these is a street or building name (中山路, 长安街), not the place itself.
-STREET_AFTER = re.compile(r"(?:路|街|巷|大道|大街|胡同)")
+# 中山西路 and 鞍山西道 too: a direction between the name and the street word.
+STREET_AFTER = re.compile(r"(?:[东南西北中]?(?:路|街|巷|大道|大街|胡同)|[东南西北中]道)")
+# 祥云镇, 大丰街道: a town or street named after a county elsewhere is not that county; nor is a shop,
+# a dish or a make named after one (X小吃, X拉面, X汽车 are found anywhere).
 POI_AFTER = re.compile(
-    r"(?:村|小区|花园|广场|大厦|公园|社区|中学|小学|大学|学院|医院|酒店|宾馆|商场|超市|机场|火车站)"
+    r"(?:村|小区|花园|广场|大厦|公园|社区|中学|小学|大学|学院|医院|酒店|宾馆|商场|超市|机场|火车站|镇|乡|街道"
+    r"|小吃|豆浆|拉面|米粉|米线|火锅|烤鸭|烧烤|面馆|饭店|餐厅|饭馆|菜馆|快餐|早餐|包子|饺子|凉皮|烩面|汽车|啤酒|白酒)"
 )
 # 我们在 / 住在 / 家在 …: what comes right before a location (not 现在/正在, which only contain 在)
 LOCATIVE_BEFORE = frozenset({"我在", "们在", "家在", "住在", "人在", "是在", "就在", "位于", "地址"})
@@ -99,6 +111,7 @@ class _Hit:
     surface: str
     senses: tuple[Sense, ...]
     partial: bool = False
+    hidden: bool = False  # a short name inside or across an everyday word (重新安装, 每天等)
 
 
 @dataclass(slots=True)
@@ -190,8 +203,18 @@ class PlaceFinder:
                 senses[t.name].append(Sense("town", host, FULL, town=t.name))
                 if len(t.short) >= 2 and t.short != t.name:
                     senses[t.short].append(Sense("town", host, TOWN_SHORT, town=t.name))
+        for surface, key, note in gz.old_area_names:
+            senses[surface].append(Sense("prefecture", key, SHORT, note=note))
         for surface in gz.blocked_names:
             senses[surface] = []  # wins the longest match and means nothing: 雄安新区 is not 安新县
+        # Everyday words hiding short names live in an automaton of their own, read only when the text
+        # has a short-name reading for them to hide (most messages have none).
+        self.soft_automaton = ahocorasick.Automaton()
+        for surface in gz.soft_words:
+            if surface not in senses:
+                self.soft_automaton.add_word(surface, len(surface))
+        if len(self.soft_automaton):
+            self.soft_automaton.make_automaton()
         self.senses = {k: tuple(v) for k, v in senses.items()}
         self.automaton = ahocorasick.Automaton()
         for surface, ss in self.senses.items():
@@ -237,7 +260,11 @@ class PlaceFinder:
         hits = self._hits(text)
         bare = expecting and len(_significant(text)) <= 8
         contexts = [
-            (h, s) for h in hits if not h.partial for s in h.senses if s.kind in ("province", "prefecture")
+            (h, s)
+            for h in hits
+            if not h.partial and not h.hidden
+            for s in h.senses
+            if s.kind in ("province", "prefecture")
         ]
         host_hits = [(h, s) for h in hits if not h.partial for s in h.senses if s.kind == "county"]
         seats = self._seats_before_counties(hits, host_hits)
@@ -250,6 +277,14 @@ class PlaceFinder:
         # a town-bearing county (琼海) is the context for a misspelt town after it (琼海嘉记镇)
         hosts = [(h, s) for h, s in host_hits if (d := self.gz.counties.get(s.code)) and d.has_towns]
         cands += self._homophones(text, hits, contexts + hosts, cands, bare)
+        if not cands:
+            # 我在襄樊 / 伊克昭盟: an old prefecture alone asks which of today's counties, never a guess.
+            old = {s.code for _h, s in contexts if s.code.startswith(OLD_AREA_PREFIX)}
+            if len(old) == 1:
+                key = next(iter(old))
+                places = tuple(d.place() for d in self.gz.old_area_counties(key))
+                note = f"old prefecture {key.removeprefix(OLD_AREA_PREFIX)}: which county?"
+                return PlaceMatch(candidates=places, note=note), None
         return self._decide(cands)
 
     # ------------------------------------------------------------------ steps
@@ -300,6 +335,14 @@ class PlaceFinder:
             if POI_AFTER.match(after) and all(s.strength < FULL for s in h.senses):
                 continue
             out.append(h)
+        shorts = [h for h in out if h.senses and all(s.strength < FULL for s in h.senses)]
+        if shorts and len(self.soft_automaton):
+            soft = [(end - length + 1, end + 1) for end, length in self.soft_automaton.iter(text)]
+            for h in shorts:
+                h.hidden = any(
+                    (start < h.end and h.start < end) and not (h.start <= start and end <= h.end)
+                    for start, end in soft
+                ) and not any(o is not h and o.senses and _next_to(text, o, h) for o in out)
         return out
 
     def _candidates(self, text, hits, contexts, host_hits, bare) -> list[_Candidate]:
@@ -333,6 +376,8 @@ class PlaceFinder:
                 said_as_place = h.surface not in self.gz.generic_names and _locative(text, h)
                 if weak and not (ctx_ok or bare or said_as_place):
                     continue
+                if h.hidden and not (bare or said_as_place or any(_adjacent(text, ch, h) for ch in consistent)):
+                    continue  # 洛阳…重新安装: 新安 inside 安装 counts only written right after its city
                 if h.partial:
                     score += PARTIAL_PENALTY
                 score += _clause_cue(text, h.start, h.end)
@@ -493,6 +538,11 @@ def _inside(gz: Gazetteer, inner: str, outer: str) -> bool:
         return False
     d = gz.counties.get(inner) or gz.prefectures.get(inner)
     return d is not None and outer in (d.province_code, d.prefecture_code)
+
+
+def _next_to(text: str, a: _Hit, b: _Hit) -> bool:
+    """Are the two hits written one right after the other (新乡|长垣), in either order?"""
+    return _adjacent(text, a, b) or _adjacent(text, b, a)
 
 
 def _adjacent(text: str, before: _Hit, after: _Hit) -> bool:

@@ -21,6 +21,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 GBT = "gbt"  # a GB/T 2260 county-level unit
 SPECIAL = "special"  # a named area with its own statistical code (苏州工业园区 320571), not GB/T
 SUBAREA = "subarea"  # a named area inside a county, no code of its own (吉安市庐陵新区 in 吉州区)
+OLD_AREA_PREFIX = "old:"  # key of an old prefecture in Gazetteer.old_areas (never a real adcode)
 COUNTYLESS = "countyless"  # a prefecture-level city without counties (东莞): towns hang under it
 
 
@@ -84,7 +85,9 @@ class Town:
 class Gazetteer:
     """All tables plus the indexes the finder and coverage need."""
 
-    def __init__(self, data_dir: Path = DATA_DIR) -> None:
+    def __init__(self, data_dir: Path = DATA_DIR, *, common_words: bool = True) -> None:
+        """Load the tables of ``data_dir``; ``common_words=False`` leaves out the everyday-word collisions
+        (the build step that derives them reads the names without them)."""
         self.provinces: dict[str, Division] = {}
         self.prefectures: dict[str, Division] = {}
         self.counties: dict[str, Division] = {}  # county-level by adcode (incl. countyless cities, specials)
@@ -142,6 +145,21 @@ class Gazetteer:
         self.weak_names = frozenset(r["surface"] for r in weak_rows)
         self.generic_names = frozenset(r["surface"] for r in weak_rows if r["generic"] == "1")
         self.blocked_names = frozenset(r["surface"] for r in _read_tsv(data_dir / "blocked_names.tsv"))
+        # Everyday words that hide a short name (scripts/gazetteer/collisions.py): an exact one is weak,
+        # one that contains or overlaps it is "soft" (hides a short name, never a full one).
+        collision_rows = _read_tsv(data_dir / "common_words.tsv") if common_words else []
+        self.weak_names |= {r["word"] for r in collision_rows if r["kind"] == "weak"}
+        self.soft_words = frozenset(
+            r["word"] for r in collision_rows if r["kind"] != "weak" and r["word"] not in self.blocked_names
+        )
+        # Old prefectures (思茅地区, 巢湖地区, 伊克昭盟): the prefectures or counties they are today.
+        self.old_areas: dict[str, frozenset[str]] = {}
+        self.old_area_names: list[tuple[str, str, str]] = []  # (surface, area key, note)
+        for r in _read_tsv(data_dir / "old_prefectures.tsv"):
+            key = OLD_AREA_PREFIX + r["old_name"]
+            self.old_areas[key] = frozenset(r["today"].split(","))
+            for surface in (r["old_name"], *filter(None, r["other_names"].split(","))):
+                self.old_area_names.append((surface, key, f"{r['old_name']} ({r['until']}) = {r['note']}"))
         self.county_aliases = [
             (r["alias"], r["adcode"], r["weak"] == "1", r["note"])
             for r in _read_tsv(data_dir / "county_aliases.tsv")
@@ -169,8 +187,19 @@ class Gazetteer:
         return [t.name for t in self.towns.get(d.adcode, [])] if d else []
 
     def contains(self, outer: str, county: Division) -> bool:
-        """Is the county-level unit inside province/prefecture/county ``outer`` (an adcode)?"""
+        """Is the county-level unit inside province/prefecture/county ``outer`` (an adcode, or an old area key)?"""
+        area = self.old_areas.get(outer)
+        if area is not None:
+            return county.adcode in area or county.prefecture_code in area
         return outer in (county.province_code, county.prefecture_code, county.adcode)
+
+    def old_area_counties(self, key: str) -> list[Division]:
+        """Today's county-level units of an old prefecture, in code order."""
+        area = self.old_areas.get(key, frozenset())
+        return sorted(
+            (d for d in self.counties.values() if d.adcode in area or d.prefecture_code in area),
+            key=lambda d: d.adcode,
+        )
 
 
 def _read_tsv(path: Path) -> list[dict[str, str]]:

@@ -11,4 +11,10 @@ test -x "$VENV/bin/python" || "$PYTHON" -m venv "$VENV"
 # pinyin keys of the names are computed here, with the same pypinyin the app pins
 "$VENV/bin/python" -m pip install -q "pypinyin>=0.51"
 "$VENV/bin/python" scripts/gazetteer/build.py --out regions/data
+# Everyday words that hide a short division name (安装 in 新安装, 每天 in 每天等), from jieba's dictionary
+# of common words (MIT): regions/data/common_words.tsv. The scan reads names the way the app does, so it
+# runs with the app's own regions package and pyahocorasick.
+"$VENV/bin/python" -m pip install -q "jieba==0.42.1" "pyahocorasick>=2.0"
+JIEBA_DICT=$("$VENV/bin/python" -c 'import jieba, pathlib; print(pathlib.Path(jieba.__file__).with_name("dict.txt"))')
+"$VENV/bin/python" scripts/gazetteer/collisions.py --dict "$JIEBA_DICT" --out regions/data
 echo "wrote regions/data (see regions/data/build_report.txt for the cross-check notes)"

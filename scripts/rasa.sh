@@ -3,10 +3,17 @@
 # SQLAlchemy 1.4, pydantic v1 and TensorFlow 2.12, so it cannot share the app's .venv), a model trained
 # from nlu/data/*.yml with a Chinese pipeline (rasa/config.yml), served on 127.0.0.1 only.
 #
-# usage: scripts/rasa.sh [all|install|train|serve]      (default: all = install, train, serve)
+# usage: scripts/rasa.sh [all|install|train|serve|start|stop|status]
+#   all    install, train, serve in the foreground (Ctrl-C stops it)          = make rasa
+#   start  install, train, then serve in the background (log and pid in .rasa/) = make rasa-start
+#   stop   stop the background server started by `start`                         = make rasa-stop
+#   status say whether the background server runs and /status answers
 # env:   RASA_PORT (5005)  RASA_TOKEN (optional auth token for the HTTP API)  PYTHON310 (interpreter)
+# Fails (exit 1) when the port is already taken: another server answering there is not ours.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Rasa reports usage to its makers unless told not to; nothing leaves this machine.
+export RASA_TELEMETRY_ENABLED=false
 
 VENV=.rasa-venv
 LOCK=rasa/requirements.lock
@@ -14,6 +21,8 @@ BUILD=.rasa                       # generated files (jieba user dictionary, trai
 MODELS=rasa/models                # git-ignored
 MODEL_NAME=repairbot-nlu
 PORT=${RASA_PORT:-5005}
+PIDFILE=$BUILD/rasa.pid
+LOGFILE=$BUILD/rasa.log
 
 log() { printf '[rasa] %s\n' "$*" >&2; }
 
@@ -77,20 +86,95 @@ train() {
     echo "$fp" >"$stamp"
 }
 
-serve() {
-    [ -f "$MODELS/$MODEL_NAME.tar.gz" ] || train
-    local auth=()
-    [ -z "${RASA_TOKEN:-}" ] || auth=(-t "$RASA_TOKEN")
-    log "serving on http://127.0.0.1:$PORT (POST /model/parse); Ctrl-C stops it"
+port_taken() {
+    # bash's /dev/tcp: a connection that opens means something already listens there.
+    (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null
+}
+
+require_free_port() {
+    if port_taken; then
+        log "port $PORT on 127.0.0.1 is already taken (another Rasa? \`$0 status\`); set RASA_PORT or stop it"
+        exit 1
+    fi
+}
+
+# The server command, in the array RASA_CMD.
+rasa_command() {
     # -i 127.0.0.1: --enable-api exposes model-replacing endpoints, so never bind a public address.
-    exec "$VENV/bin/rasa" run --enable-api -i 127.0.0.1 -p "$PORT" "${auth[@]}" \
-        -m "$MODELS/$MODEL_NAME.tar.gz"
+    RASA_CMD=("$VENV/bin/rasa" run --enable-api -i 127.0.0.1 -p "$PORT" -m "$MODELS/$MODEL_NAME.tar.gz")
+    [ -z "${RASA_TOKEN:-}" ] || RASA_CMD+=(-t "$RASA_TOKEN")
+}
+
+serve() {
+    require_free_port
+    [ -f "$MODELS/$MODEL_NAME.tar.gz" ] || train
+    rasa_command
+    log "serving on http://127.0.0.1:$PORT (POST /model/parse); Ctrl-C stops it"
+    exec "${RASA_CMD[@]}"
+}
+
+running_pid() {
+    local pid
+    pid=$(cat "$PIDFILE" 2>/dev/null) || return 1
+    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+}
+
+start() {
+    if pid=$(running_pid); then
+        log "already running (pid $pid, log $LOGFILE)"
+        return 0
+    fi
+    require_free_port
+    [ -f "$MODELS/$MODEL_NAME.tar.gz" ] || train
+    mkdir -p "$BUILD"
+    rasa_command
+    # setsid: the server gets its own process group, so `stop` ends it and its workers together.
+    setsid nohup "${RASA_CMD[@]}" >"$LOGFILE" 2>&1 < /dev/null &
+    echo $! >"$PIDFILE"
+    log "started in the background (pid $!, log $LOGFILE); /status answers after 20-50 s; stop: make rasa-stop"
+}
+
+stop() {
+    local pid
+    if ! pid=$(running_pid); then
+        log "not running"
+        rm -f "$PIDFILE"
+        return 0
+    fi
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid"
+    for _ in $(seq 1 50); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.2
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid"
+    fi
+    rm -f "$PIDFILE"
+    log "stopped (pid $pid)"
+}
+
+status() {
+    local pid
+    if pid=$(running_pid); then
+        log "running (pid $pid, log $LOGFILE)"
+    else
+        log "not running from here"
+    fi
+    if port_taken; then
+        log "something listens on 127.0.0.1:$PORT"
+    else
+        log "nothing listens on 127.0.0.1:$PORT"
+        [ -n "${pid:-}" ] || return 3
+    fi
 }
 
 case "${1:-all}" in
     install) install ;;
     train) train ;;
     serve) serve ;;
-    all) train && serve ;;
-    *) echo "usage: $0 [all|install|train|serve]" >&2; exit 2 ;;
+    all) require_free_port && train && serve ;;
+    start) start ;;
+    stop) stop ;;
+    status) status ;;
+    *) echo "usage: $0 [all|install|train|serve|start|stop|status]" >&2; exit 2 ;;
 esac

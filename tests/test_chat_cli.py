@@ -131,10 +131,10 @@ def test_a_failing_turn_logs_no_phone_number(cli_db: str, tmp_path: Path) -> Non
     # A wrapper script breaks the NLU in the child process before the real command starts.
     script = tmp_path / "broken_nlu_chat.py"
     script.write_text(
-        "import sys, nlu\n"
-        "def parse(text, **kw):\n"
+        "import sys, nlu.engine\n"
+        "def parse(self, text, **kw):\n"
         "    raise RuntimeError('cannot read ' + text)\n"
-        "nlu.parse = parse\n"
+        "nlu.engine.Engine.parse = parse\n"
         "from bot.cli import main\n"
         "sys.exit(main(['chat', '--json', '--user', 'cli-leak']))\n",
         encoding="utf-8",

@@ -52,8 +52,14 @@ def test_every_fault_has_annotated_examples_and_phrases(data) -> None:
     for ex in data.examples:
         for e in ex.entities:
             assert e.value in FAULTS and ex.text[e.start : e.end], ex
-    regex_codes = {name.removeprefix("fault_") for name in data.regexes}
+    regex_codes = {name.removeprefix("fault_") for name in data.regexes if name.startswith("fault_")}
     assert regex_codes <= set(FAULTS)
+    # The other regexes are read by name (nlu/urgency.py, nlu/faults.py): a typo would silently drop one.
+    others = {name for name in data.regexes if not name.startswith("fault_")}
+    assert others == {
+        "urgent_shut_out", "shut_in_person", "shut_in_strong", "shut_in_weak", "shut_in_inside", "fire",
+        "urgent_now", "not_urgent", "deny_before", "deny_inside", "deny_after",
+    }
 
 
 def test_lookup_tables_mirror_the_config_catalogue(data) -> None:

@@ -12,10 +12,13 @@ import pytest
 
 from nlu import parse
 from nlu.evidence import fault_text, intent_text, place_words
-from nlu.when import read_when, strip_time
+from nlu.settings import NluSettings
+from nlu.when import TimeReader
 from regions.place import Place
 
 NOW = datetime.fromisoformat("2026-11-23T10:00:00+08:00")
+_TIME = TimeReader(NluSettings())  # the built-in day parts, Asia/Shanghai
+read_when, strip_time = _TIME.read, _TIME.strip
 
 
 # --- a product, a place, a brand or a phone is not a fault ---------------------------------------
@@ -70,7 +73,8 @@ def test_gui_in_a_place_name_is_not_a_price_question(text: str, fault: str) -> N
 
 def test_intent_text_removes_places_phones_brands_and_times() -> None:
     place = Place("632523", "青海省", "海南藏族自治州", "贵德县")
-    residue = intent_text("海南贵德 丹斯提尼保险柜 报警 13812345678 明天下午", places=(place,), brand_span=(5, 9))
+    residue = intent_text("海南贵德 丹斯提尼保险柜 报警 13812345678 明天下午", places=(place,), brand_span=(5, 9),
+                           strip_time=strip_time)
     assert "贵" not in residue and "丹" not in residue and "138" not in residue and "明天" not in residue
     assert "保险柜" in residue and "报警" in residue
     assert fault_text(residue, ("保险柜",)).split() == ["报警"]

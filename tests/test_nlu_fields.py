@@ -7,8 +7,9 @@ from datetime import datetime
 import pytest
 
 from nlu import FAULTS, INTENTS, parse
-from nlu.brands import BrandMatcher, load_brands
+from nlu.brands import BrandMatcher
 from nlu.normalize import normalize
+from nlu.settings import NluSettings
 
 # A Monday morning in Shanghai: "周六" is 2026-11-28, "明天" 2026-11-24.
 NOW = datetime.fromisoformat("2026-11-23T10:00:00+08:00")
@@ -66,7 +67,7 @@ def test_serviced_brand_wins_when_two_are_named() -> None:
 
 def test_brand_matcher_from_a_custom_catalogue() -> None:
     config = {"brands": {"安保王": {"supported": True, "products": ["safe"], "aliases": ["anbaowang"]}}}
-    matcher = BrandMatcher(load_brands(config))
+    matcher = BrandMatcher(NluSettings.from_config(config).brands)
     assert matcher.find(normalize("AnBaoWang 保险柜")).brand.name == "安保王"
     assert matcher.find(normalize("安宝王的柜子")).brand.name == "安保王"
     assert matcher.find(normalize("丹斯提尼")) is None

@@ -15,11 +15,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from nlu.brands import default_matcher
-from nlu.engine import Engine, backend_settings, build_rasa_backend
-from nlu.faults import default_reader
-from nlu.intents import default_classifier
+from nlu.defaults import default_settings
+from nlu.engine import Engine, build_rasa_backend
 from nlu.rasa_backend import RasaBackend
+from nlu.settings import NluSettings
 
 
 class FakeRasa(ThreadingHTTPServer):
@@ -70,6 +69,10 @@ class _Handler(BaseHTTPRequestHandler):
         if mode == "garbage":
             self._send(200, b"not json at all")
             return
+        if mode == "sure_of_nothing":
+            answer = {"text": text, "intent": {"name": "report_fault", "confidence": 1.0}, "entities": []}
+            self._send(200, json.dumps(answer).encode())
+            return
         answer = {
             "text": text,
             "intent": {"name": "complaint", "confidence": 0.91},
@@ -92,7 +95,7 @@ def fake_rasa() -> Iterator[FakeRasa]:
 
 
 def _engine(backend: RasaBackend | None) -> Engine:
-    return Engine(brands=default_matcher(), faults=default_reader(), classifier=default_classifier(), rasa=backend)
+    return Engine(default_settings(), rasa=backend)
 
 
 def _wait_ready(backend: RasaBackend, want: bool = True, limit: float = 5.0) -> None:
@@ -169,21 +172,20 @@ def test_nothing_listening_falls_back() -> None:
         backend.close()
 
 
-def test_backend_chosen_by_config_and_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("REPAIRBOT_NLU_BACKEND", raising=False)
-    assert build_rasa_backend(backend_settings({"nlu": {"backend": "default"}})) is None
-    monkeypatch.setenv("REPAIRBOT_NLU_BACKEND", "rasa")
-    monkeypatch.setenv("REPAIRBOT_RASA_URL", "http://127.0.0.1:9")
-    settings = backend_settings({"nlu": {"backend": "default", "rasa_timeout_s": 0.5}})
+def test_backend_chosen_by_config_and_environment() -> None:
+    assert build_rasa_backend(NluSettings.from_config({"nlu": {"backend": "default"}}, {})) is None
+    env = {"REPAIRBOT_NLU_BACKEND": "rasa", "REPAIRBOT_RASA_URL": "http://127.0.0.1:9"}
+    settings = NluSettings.from_config({"nlu": {"backend": "default", "rasa_timeout_s": 0.5}}, env)
     backend = build_rasa_backend(settings)
     try:
         assert backend is not None and backend.url == "http://127.0.0.1:9" and backend.timeout == 0.5
+        assert backend.min_confidence == 0.6  # the default threshold
     finally:
         backend.close()
 
 
 def _real_rasa_url() -> str:
-    return backend_settings()["rasa_url"]
+    return default_settings().rasa_url
 
 
 def _real_rasa_ready() -> bool:
@@ -241,3 +243,80 @@ def test_cli_uses_the_rasa_backend_from_the_environment(fake_rasa: FakeRasa) -> 
     assert (obj["intent"], obj["fault"], obj["brand"], obj["phone"]) == (
         "complaint", "no_power", "旗电佳", "13812345678"
     )
+
+
+# --- backend hygiene: threshold, visible fallback, the server script ---------------------------------
+
+def test_a_reading_below_the_confidence_threshold_falls_back(fake_rasa: FakeRasa) -> None:
+    backend = RasaBackend(fake_rasa.url, timeout=0.5, poll_interval=60, retry_interval=60, min_confidence=0.95)
+    try:
+        assert backend.check_status() is True
+        p = _engine(backend).parse("我要投诉你们")
+        assert fake_rasa.parse_calls == 1  # asked, but 0.91 < 0.95: the in-process reading answers
+        assert (p.intent, p.fault) == ("complaint", None)
+        assert backend.ready is True  # a low confidence is not a failure
+    finally:
+        backend.close()
+
+
+def test_the_fallback_is_logged_once_and_visibly(caplog: pytest.LogCaptureFixture) -> None:
+    backend = RasaBackend("http://127.0.0.1:9", timeout=0.2, poll_interval=60, retry_interval=60)
+    try:
+        with caplog.at_level("WARNING", logger="nlu.rasa_backend"):
+            for text in ("你好", "谢谢", "保险柜打不开"):
+                _engine(backend).parse(text)
+        warnings = [r for r in caplog.records if r.levelname == "WARNING" and "not ready" in r.getMessage()]
+        assert len(warnings) == 1
+        assert "in-process engine answers" in warnings[0].getMessage()
+    finally:
+        backend.close()
+
+
+def test_choosing_rasa_is_logged_when_the_engine_is_built(caplog: pytest.LogCaptureFixture) -> None:
+    from nlu.engine import build_engine
+
+    settings = NluSettings.from_config({"nlu": {"backend": "rasa", "rasa_url": "http://127.0.0.1:9"}})
+    with caplog.at_level("WARNING", logger="nlu.engine"):
+        engine = build_engine(settings)
+    try:
+        assert any("NLU backend: Rasa server at http://127.0.0.1:9" in r.getMessage() for r in caplog.records)
+    finally:
+        engine.rasa.close()
+
+
+def test_rasa_script_refuses_a_taken_port() -> None:
+    import os
+    import socket
+    import subprocess
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "scripts" / "rasa.sh"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {**os.environ, "RASA_PORT": str(port)}
+        for command in ("all", "serve", "start"):
+            out = subprocess.run(["bash", str(script), command], capture_output=True, text=True, env=env, timeout=30)
+            assert out.returncode == 1, (command, out.stderr)
+            assert f"port {port}" in out.stderr and "already taken" in out.stderr
+
+
+def test_rasa_script_turns_telemetry_off() -> None:
+    from pathlib import Path
+
+    script = (Path(__file__).resolve().parent.parent / "scripts" / "rasa.sh").read_text(encoding="utf-8")
+    assert "export RASA_TELEMETRY_ENABLED=false" in script
+
+
+def test_a_sure_fault_report_that_names_nothing_to_repair_is_not_taken(fake_rasa: FakeRasa) -> None:
+    fake_rasa.mode = "sure_of_nothing"
+    backend = RasaBackend(fake_rasa.url, timeout=0.5, poll_interval=60, retry_interval=60)
+    try:
+        assert backend.check_status() is True
+        assert _engine(backend).parse("你是谁开发的").intent == "out_of_scope"
+        # With something to repair in the message, Rasa's reading stands.
+        assert _engine(backend).parse("保险柜怎么弄").intent == "report_fault"
+        assert fake_rasa.parse_calls == 2
+    finally:
+        backend.close()

@@ -13,10 +13,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from typing import IO, Any
 
-from nlu.types import EXPECTING
+from nlu.types import EXPECTING, Parse
 
 # A single JSONL line longer than this is not a chat message; it is reported, not parsed.
 MAX_LINE_CHARS = 1_000_000
@@ -43,9 +44,7 @@ def _dump(obj: dict[str, Any], out: IO[str]) -> None:
     out.write(json.dumps(obj, ensure_ascii=False) + "\n")
 
 
-def _parse_line(line: str, number: int, args: argparse.Namespace) -> dict[str, Any]:
-    from nlu import parse
-
+def _parse_line(line: str, number: int, args: argparse.Namespace, parse: Callable[..., Parse]) -> dict[str, Any]:
     if len(line) > MAX_LINE_CHARS:
         return {"line": number, "error": f"line longer than {MAX_LINE_CHARS} characters"}
     try:
@@ -68,10 +67,12 @@ def _parse_line(line: str, number: int, args: argparse.Namespace) -> dict[str, A
 
 def run(args: argparse.Namespace) -> int:
     """Entry point of ``repairbot parse``; returns the exit code."""
-    from nlu import parse
-    from nlu.engine import default_engine
+    import os
 
-    engine = default_engine()
+    from bot.config import load_config
+    from nlu import NluSettings, build_engine
+
+    engine = build_engine(NluSettings.from_config(load_config(), os.environ))
     if engine.rasa is not None:
         # A one-shot command cannot wait for the background poller: ask /status once (bounded by
         # the backend timeout) so a running server is used from the first message.
@@ -85,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
                 if not line:
                     continue
                 try:
-                    result = _parse_line(line, number, args)
+                    result = _parse_line(line, number, args, engine.parse)
                 except Exception as exc:  # one bad message must not lose the rest of the file
                     result = {"line": number, "error": f"{type(exc).__name__}: {exc}"}
                 _dump(result, out)
@@ -97,5 +98,5 @@ def run(args: argparse.Namespace) -> int:
     if args.text is None:
         print("repairbot parse: give TEXT or --jsonl FILE", file=sys.stderr)
         return 2
-    _dump(parse(args.text, expecting=args.expecting, now=args.now).to_json(), out)
+    _dump(engine.parse(args.text, expecting=args.expecting, now=args.now).to_json(), out)
     return 0
