@@ -42,6 +42,11 @@ class Scheduler:
     def __init__(self, tz: ZoneInfo) -> None:
         self.tz = tz
         self._scheduler = AsyncIOScheduler(timezone=tz, job_defaults=_JOB_DEFAULTS)
+        # APScheduler logs every run at INFO (the dispatcher every few seconds): keep its warnings only,
+        # unless someone asked for debug output. Our jobs log what they did themselves.
+        quiet = logging.getLogger("apscheduler")
+        if quiet.getEffectiveLevel() > logging.DEBUG:
+            quiet.setLevel(logging.WARNING)
 
     def every(self, name: str, seconds: float, run: Callable[[], Awaitable[None]], *, start_now: bool = True) -> None:
         """Run ``run`` every ``seconds``; the first run at once when ``start_now``."""
