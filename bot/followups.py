@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.config_values import mapping, number
 from bot.outbox import queue
 from bot.outbox.dispatcher import DeliveryHook
 from bot.outbox.queue import Claimed
@@ -49,24 +50,25 @@ class FollowUpSettings:
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> FollowUpSettings:
         """Read ``followups``; raise :class:`SettingsError` naming the key that is wrong."""
-        section = config.get("followups") or {}
-        reminders = section.get("reminders") or {}
-        survey = section.get("survey") or {}
+        section = mapping(config.get("followups"), "followups", error=SettingsError)
+        reminders = mapping(section.get("reminders"), "followups.reminders", error=SettingsError)
+        survey = mapping(section.get("survey"), "followups.survey", error=SettingsError)
         days = section.get("maintenance_days", {"lock": 180, "safe": 365}) or {}
         if not isinstance(days, dict) or not all(isinstance(v, int) and v > 0 for v in days.values()):
             raise SettingsError("followups.maintenance_days: expected {product: days > 0}")
+
+        def optional(where: dict[str, Any], key: str, default: float, path: str) -> float | None:
+            """A number ≥ 0, or null to switch that message off."""
+            if where.get(key, default) is None:
+                return None
+            return float(number(where, key, default, path, error=SettingsError))
+
         evening = reminders.get("evening_before", "19:00")
-        before = reminders.get("before_start_minutes", 60)
-        nudge = survey.get("nudge_after_hours", 24)
-        for key, value in (("reminders.before_start_minutes", before), ("survey.nudge_after_hours", nudge),
-                           ("survey.after_visit_hours", survey.get("after_visit_hours", 2))):
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or value < 0):
-                raise SettingsError(f"followups.{key}: expected a number ≥ 0 or null, got {value!r}")
         return cls(
             evening_before=clock_time(evening, "followups.reminders.evening_before") if evening else None,
-            before_start_minutes=float(before) if before is not None else None,
-            survey_after_hours=float(survey.get("after_visit_hours", 2)),
-            nudge_after_hours=float(nudge) if nudge is not None else None,
+            before_start_minutes=optional(reminders, "before_start_minutes", 60, "followups.reminders"),
+            survey_after_hours=float(number(survey, "after_visit_hours", 2, "followups.survey", error=SettingsError)),
+            nudge_after_hours=optional(survey, "nudge_after_hours", 24, "followups.survey"),
             maintenance_days={str(k): int(v) for k, v in days.items()},
             maintenance_at=clock_time(section.get("maintenance_at", "10:00"), "followups.maintenance_at"),
             non_essential=frozenset(section.get("non_essential") or cls().non_essential),

@@ -53,7 +53,7 @@ class RetentionPolicy:
         section = ((config.get("privacy") or {}).get("retention")) or {}
         if not isinstance(section, dict):
             raise ValueError("privacy.retention: expected a mapping")
-        from bot.outbox.settings import clock_time
+        from bot.config_values import clock_time
 
         values: dict[str, Any] = {}
         for name, default in (("message_days", DEFAULT_MESSAGE_DAYS),

@@ -348,3 +348,24 @@ def test_dispatch_never_blocks_the_caller_loop(store) -> None:
 
     sent, ticks = asyncio.run(both())
     assert sent == 1 and ticks > 1
+
+
+@pytest.mark.parametrize(("section", "key"), [
+    ({"reminders": {"before_start_minutes": -5}}, "followups.reminders.before_start_minutes"),
+    ({"survey": {"after_visit_hours": "two"}}, "followups.survey.after_visit_hours"),
+    ({"reminders": {"evening_before": "7pm"}}, "followups.reminders.evening_before"),
+    ({"maintenance_days": {"lock": 0}}, "followups.maintenance_days"),
+])
+def test_bad_follow_up_schedules_fail_naming_the_key(section: dict, key: str) -> None:
+    from bot.followups import FollowUpSettings
+
+    with pytest.raises(SettingsError, match=key.replace(".", r"\.")):
+        FollowUpSettings.from_config({"followups": section})
+
+
+def test_null_switches_a_reminder_off() -> None:
+    from bot.followups import FollowUpSettings
+
+    settings = FollowUpSettings.from_config({"followups": {"reminders": {"before_start_minutes": None},
+                                                          "survey": {"nudge_after_hours": None}}})
+    assert settings.before_start_minutes is None and settings.nudge_after_hours is None

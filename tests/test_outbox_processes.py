@@ -195,7 +195,7 @@ def test_the_scheduler_never_drops_a_late_run() -> None:
 def test_serve_schedules_the_dispatcher_and_the_daily_retention(store) -> None:
     """`repairbot serve` (background=True) runs both jobs; a bad retention time stops start-up naming the key."""
     from bot.app import retention_job
-    from bot.outbox.settings import SettingsError
+    from bot.config_values import ConfigError
 
     app = create_app(make_engine(store, Clock(NOON)), background=True)
     seen: list[str] = []
@@ -208,5 +208,5 @@ def test_serve_schedules_the_dispatcher_and_the_daily_retention(store) -> None:
     assert {"outbox", "retention"} <= set(seen)
     engine = make_engine(store, Clock(NOON))
     engine.config = {**engine.config, "privacy": {"retention": {"run_at": "3am"}}}
-    with pytest.raises(SettingsError, match=r"privacy\.retention\.run_at"):
+    with pytest.raises(ConfigError, match=r"privacy\.retention\.run_at"):
         retention_job(engine)

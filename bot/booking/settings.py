@@ -7,13 +7,13 @@ the settings are parsed, naming the key (``config booking.road_speed_kmh: expect
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date, time
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot import config_values
 from bot.config import load_config
 
 DAY_RULES = ("workdays", "mon_sat", "every_day")
@@ -122,23 +122,9 @@ def _merged_hours(base: Hours, override: tuple[tuple[str, Any], ...]) -> Hours:
 
 def _number(section: dict[str, Any], key: str, default: float, *, minimum: float, integer: bool = True,
             exclusive: bool = False) -> Any:
-    """``booking.<key>`` as an int (or float) of at least ``minimum`` (above it when ``exclusive``).
-
-    The error names the key, so a typo in config.yml fails at start-up with the place to fix it.
-    """
-    raw = section.get(key, default)
-    kind = "an integer" if integer else "a number"
-    try:
-        if isinstance(raw, bool):
-            raise TypeError(raw)
-        value = float(raw)
-        if not math.isfinite(value) or (integer and value != int(value)):
-            raise ValueError(raw)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"config booking.{key}: expected {kind}, got {raw!r}") from exc
-    if value < minimum or (exclusive and value == minimum):
-        raise ValueError(f"config booking.{key}: expected {kind} {'>' if exclusive else '>='} {minimum}, got {raw!r}")
-    return int(value) if integer else value
+    """``booking.<key>`` as an int (or float) of at least ``minimum`` (above it when ``exclusive``)."""
+    return config_values.number(section, key, default, "config booking", minimum=minimum, integer=integer,
+                                exclusive=exclusive)
 
 
 def parse_settings(config: dict[str, Any]) -> BookingSettings:

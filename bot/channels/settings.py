@@ -14,20 +14,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot import config_values
+from bot.config_values import ConfigError
+
 TELEGRAM_API = "https://api.telegram.org/bot"
 WECHAT_API = "https://api.weixin.qq.com"
 _SECRET_CHARS = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
-class ChannelSettingsError(ValueError):
+class ChannelSettingsError(ConfigError):
     """A channel variable or config key has the wrong shape; the message names it."""
 
 
 def _number(section: dict[str, Any], key: str, default: float, prefix: str) -> float:
-    value = section.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise ChannelSettingsError(f"{prefix}.{key}: expected a number > 0, got {value!r}")
-    return float(value)
+    return float(config_values.number(section, key, default, prefix, minimum=0, exclusive=True,
+                                      error=ChannelSettingsError))
 
 
 def _section(config: dict[str, Any], name: str) -> dict[str, Any]:

@@ -10,10 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot import config_values
+from bot.config_values import ConfigError
+
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-class ConsoleSettingsError(ValueError):
+class ConsoleSettingsError(ConfigError):
     """A ``console`` key in config.yml has the wrong shape."""
 
 
@@ -96,18 +99,10 @@ class ConsoleSettings:
 
 
 def _mapping(value: Any, key: str) -> dict[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise ConsoleSettingsError(f"{key}: expected a mapping")
-    return value
+    return config_values.mapping(value, key, error=ConsoleSettingsError)
 
 
 def _number(section: dict[str, Any], key: str, default: float, prefix: str, *, minimum: float = 0,
             maximum: float | None = None) -> float:
-    value = section.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum or (
-            maximum is not None and value > maximum):
-        bounds = f"{minimum}–{maximum}" if maximum is not None else f"≥ {minimum}"
-        raise ConsoleSettingsError(f"{prefix}.{key}: expected a number {bounds}, got {value!r}")
-    return float(value)
+    return float(config_values.number(section, key, default, prefix, minimum=minimum, maximum=maximum,
+                                      error=ConsoleSettingsError))

@@ -10,25 +10,21 @@ from dataclasses import dataclass
 from datetime import time
 from typing import Any
 
+from bot import config_values
+from bot.config_values import ConfigError
 
-class SettingsError(ValueError):
+
+class SettingsError(ConfigError):
     """A ``followups`` key in config.yml has the wrong shape."""
 
 
 def clock_time(value: Any, key: str) -> time:
     """``"19:00"`` → ``time(19, 0)``; anything else raises :class:`SettingsError` naming ``key``."""
-    try:
-        hours, minutes = str(value).split(":")
-        return time(int(hours), int(minutes))
-    except (ValueError, TypeError) as exc:
-        raise SettingsError(f'{key}: expected "HH:MM", got {value!r}') from exc
+    return config_values.clock_time(value, key, error=SettingsError)
 
 
 def _number(section: dict[str, Any], key: str, default: float, prefix: str, *, minimum: float = 0) -> float:
-    value = section.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
-        raise SettingsError(f"{prefix}.{key}: expected a number ≥ {minimum}, got {value!r}")
-    return float(value)
+    return float(config_values.number(section, key, default, prefix, minimum=minimum, error=SettingsError))
 
 
 @dataclass(frozen=True, slots=True)
