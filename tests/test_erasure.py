@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 from engine_helpers import ChatUser, make_engine
+from photo_helpers import send_photo
 from sqlalchemy import func, select
 from telegram_helpers import scene
 
 from bot import effects
-from bot.attachments import photo_ref
-from bot.evidence import Accepted, EvidenceSettings, accept_photo
-from bot.messages import InboundMessage
+from bot.evidence import EvidenceSettings
 from bot.privacy import erase_customer, lookup_hash
 from bot.store.models import AuditLog, Conversation, Customer, Evidence, Message, Ticket
 
@@ -24,16 +23,7 @@ ADDRESS = "建设路12号4栋201"
 
 
 def _send_photo(engine, chat: ChatUser, seed: int) -> tuple[int, Path]:
-    """The customer sends a photo on their chat: kept by bot.evidence, linked by the engine's turn."""
-    kept = accept_photo(engine.db, channel=chat.channel, chat_id=chat.user, source_id=f"{chat.user}-{seed}",
-                        data=scene(seed), settings=SETTINGS, now=engine.clock())
-    assert isinstance(kept, Accepted)
-    engine.process(InboundMessage(chat.channel, chat.user, f"{chat.user}-photo-{seed}", "",
-                                  attachments=(photo_ref(kept.evidence_id),)))
-    with engine.db.session(readonly=True) as s:
-        row = s.get(Evidence, kept.evidence_id)
-        assert row.ticket_id is not None
-        return row.id, SETTINGS.root / row.path
+    return send_photo(engine, chat.channel, chat.user, scene(seed), f"{chat.user}-{seed}")
 
 
 @pytest.fixture
