@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.console import photos
-from bot.console.auth import guard, me, refuse
+from bot.console.auth import View, guard, me, refuse
 from bot.console.errors import ConsoleError
 from bot.console.runtime import Console
 from bot.evidence import EvidenceSettings
@@ -28,7 +28,7 @@ def routes(c: Console) -> list[Route]:
     """A photo of a ticket or of a chat, whole or as a thumbnail."""
     settings = EvidenceSettings.from_config(c.config)
 
-    def serve(owner: photos.Owner, size: photos.Size):
+    def serve(owner: photos.Owner, size: photos.Size) -> View:
         @guard("staff")
         async def view(request: Request) -> Response:
             who, owner_id, photo_id = me(request), request.path_params["id"], request.path_params["photo"]
