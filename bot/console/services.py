@@ -227,7 +227,7 @@ def queue(session: Session, ctx: Context, me: Staff, now: datetime) -> QueueView
         replies.setdefault(cid, []).append(at)
     names = _operator_names(session, {c.operator_id for c in convs.values()} | {c.assignee_id for c in convs.values()})
     phones = _phones(session, {t.customer_id for t in tickets.values() if t is not None and t.customer_id})
-    pictures = summaries(session, convs)
+    pictures = summaries(session, convs.keys())
     view = QueueView([], [], [], [], now)
     for cid, conv in convs.items():
         ticket = tickets[cid]
