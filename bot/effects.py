@@ -11,11 +11,11 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.privacy import erase_customer, lookup_hash, normalise_phone
-from bot.store.models import AuditLog, Conversation, Customer, Message, OutboxMessage, SurveyAnswer, Ticket
+from bot.store.models import AuditLog, Conversation, Customer, SurveyAnswer, Ticket
 from dialogs import (
     AlertOperators,
     BookSlot,
@@ -209,57 +209,11 @@ class EffectApplier:
 
     # -- privacy -------------------------------------------------------------------------------------
     def _EraseCustomer(self, effect: EraseCustomer) -> None:  # noqa: N802
-        conv = self.conversation
-        customer = conv.customer
-        # Street addresses are on the tickets too (erase_customer predates them): this chat's and,
-        # through the phone, the customer's other tickets.
-        owners = [Ticket.conversation_id == conv.id]
-        if customer is not None:
-            owners.append(Ticket.customer_id == customer.id)
-        self.session.execute(
-            update(Ticket).where(or_(*owners)).values(address=None).execution_options(synchronize_session=False)
-        )
-        if self.ticket is not None:
-            self.ticket.address = None
-        self._erase_photos(customer)
-        if customer is not None:
-            erase_customer(self.session, customer)
-        # Messages of this chat go even when no phone was ever given (no customer row).
-        self.session.execute(
-            update(Message).where(Message.conversation_id == conv.id).values(text=None, buttons=None, erased=True)
-            .execution_options(synchronize_session=False)
-        )
-        # Nothing more is sent, and what was sent keeps no text.
-        from bot.outbox import queue
+        """This chat's and the customer's personal data go, through the one erasure everyone calls."""
+        from bot.evidence import EvidenceSettings
 
-        queue.cancel(self.session, conversation_id=conv.id, reason="customer erased their data")
-        # Row by row: each ciphertext is bound to its row (bot.privacy), and a chat has a handful of rows.
-        for row in self.session.scalars(select(OutboxMessage).where(OutboxMessage.conversation_id == conv.id)):
-            row.payload = {"text": "", "buttons": [], "erased": True}
-        conv.customer_id = None
-        conv.customer = None
-        if customer is None:
-            self.session.add(AuditLog(actor="customer", action="conversation.erase", target=f"conversation:{conv.id}",
-                                      detail={}))
-
-    def _erase_photos(self, customer: Customer | None) -> None:
-        """Photos and stored button values of this chat and of every chat of the customer go too."""
-        from bot.evidence import EvidenceSettings, erase_photos
-        from bot.store.models import CallbackRef
-
-        conversation_ids = {self.conversation.id}
-        if customer is not None:
-            conversation_ids |= set(self.session.scalars(
-                select(Conversation.id).where(Conversation.customer_id == customer.id)))
-            conversation_ids |= {cid for cid in self.session.scalars(
-                select(Ticket.conversation_id).where(Ticket.customer_id == customer.id)) if cid is not None}
-        erase_photos(self.session, conversation_ids=conversation_ids,
-                     settings=EvidenceSettings.from_config(self.config))
-        chats = self.session.execute(select(Conversation.channel, Conversation.chat_id)
-                                     .where(Conversation.id.in_(conversation_ids))).all()
-        for channel, chat_id in chats:
-            self.session.execute(delete(CallbackRef).where(CallbackRef.channel == channel,
-                                                           CallbackRef.chat_id == chat_id))
+        erase_customer(self.session, self.conversation.customer, conversation=self.conversation,
+                       evidence=EvidenceSettings.from_config(self.config), now=self.now)
 
     def _audit(self, action: str, ticket: Ticket, detail: dict[str, Any]) -> None:
         self.session.add(AuditLog(actor="bot", action=action, target=f"ticket:{ticket.id}", detail=detail))

@@ -2,10 +2,11 @@
 
 The policy is ``privacy.retention`` in config.yml (:class:`RetentionPolicy`). A chat's personal data
 is kept while any of its tickets is in progress or changed, or closed, within ``message_days``
-(default 180); after that its message texts, survey comments and dialog state are erased. A ticket
-that was abandoned open counts from its last change. Tickets, scores, message rows (marked
-``erased``) and audit entries stay: reports keep counting them. Ids of handled inbound messages are
-kept ``processed_message_days``, long enough for every channel's retries.
+(default 180); after that its message texts, survey comments, dialog state and photos (rows and
+encrypted files, removed once the pass commits) are erased. A ticket that was abandoned open counts
+from its last change. Tickets, scores, message rows (marked ``erased``) and audit entries stay: reports
+keep counting them. Ids of handled inbound messages are kept ``processed_message_days``, long enough
+for every channel's retries.
 
 Each kind of data is one registered function, so a new kind plugs in with one registration::
 
@@ -29,8 +30,10 @@ from typing import Any
 from sqlalchemy import Select, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from bot.evidence.erase import remove_photos
+from bot.evidence.settings import EvidenceSettings
 from bot.privacy.columns import new_row_key
-from bot.store.models import AuditLog, Conversation, Message, ProcessedMessage, SurveyAnswer, Ticket
+from bot.store.models import AuditLog, Conversation, Evidence, Message, ProcessedMessage, SurveyAnswer, Ticket
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +49,8 @@ class RetentionPolicy:
     processed_message_days: int = DEFAULT_PROCESSED_MESSAGE_DAYS
     # When `repairbot serve` runs the daily pass, local time.
     run_at: time = time(3, 30)
+    # Where photo files live (config.yml ``evidence``): the ``photos`` kind removes them with their rows.
+    evidence: EvidenceSettings = EvidenceSettings()
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> RetentionPolicy:
@@ -66,7 +71,7 @@ class RetentionPolicy:
         unknown = set(section) - set(values)
         if unknown:
             raise ValueError(f"privacy.retention: unknown key(s) {', '.join(sorted(unknown))}")
-        return cls(**values)
+        return cls(**values, evidence=EvidenceSettings.from_config(config))
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +174,26 @@ def _dialog_state(session: Session, window: Window, dry_run: bool) -> int:
     if rows:  # by primary key with each row's key, so each empty state is encrypted for its own row
         session.execute(update(Conversation), rows)
     return len(rows)
+
+
+@register("photos")
+def _photos(session: Session, window: Window, dry_run: bool) -> int:
+    # The messages' rule: a photo older than the cutoff goes once no ticket of its chat changed or
+    # closed since then. A photo its turn never linked to the chat belongs to it by channel and chat
+    # id; its own ticket counts too, should that ticket have lost its chat.
+    chat = func.coalesce(Evidence.conversation_id, select(Conversation.id).where(
+        Conversation.channel == Evidence.channel, Conversation.chat_id == Evidence.chat_id
+    ).correlate(Evidence).scalar_subquery())
+    own = aliased(Ticket)
+    due = select(Evidence.id).where(
+        Evidence.created_at < window.cutoff,
+        ~window.recent_ticket(chat),
+        ~exists().where(own.id == Evidence.ticket_id,
+                        or_(own.updated_at >= window.cutoff, own.closed_at >= window.cutoff)),
+    )
+    if dry_run:
+        return _count(session, due)
+    return remove_photos(session, Evidence.id.in_(due), window.policy.evidence)
 
 
 @register("processed_message_ids")

@@ -212,3 +212,42 @@ def test_operator_and_manager_in_the_browser(live, browser, tmp_path) -> None:
     assert any(r["dimension"] == "brand" and r["key"] == "丹斯提尼" for r in rows)
     assert external == [], f"the console loaded external resources: {external}"
     assert not [e for e in errors if "Content Security Policy" in e], errors
+
+
+def test_photo_evidence_on_the_ticket_page_in_the_browser(live, browser, tmp_path) -> None:
+    """Thumbnails load under the strict CSP, flags show, a click opens the full photo; a screenshot is kept."""
+    from engine_helpers import ChatUser
+    from photo_helpers import send_photo
+    from telegram_helpers import jpeg, scene
+
+    engine = live.app.state.engine
+    for chat, phone in (("first", "13812345678"), ("second", "13900001111")):
+        ChatUser(engine, chat).say(f"我在焦作温县，丹斯提尼保险柜密码忘了，电话{phone}")
+    send_photo(engine, "web", "first", scene(3), "f1")
+    copy, _ = send_photo(engine, "web", "second", scene(3), "s1")  # the same picture on another customer's ticket
+    send_photo(engine, "web", "second", jpeg(exif_make="Xiaomi", pattern=2, size=(640, 480)), "s2")
+    with live.db.session(readonly=True) as s:
+        first_ticket, second_ticket = s.scalars(select(Ticket.id).order_by(Ticket.id)).all()
+        second_chat = s.scalar(select(Ticket.conversation_id).where(Ticket.id == second_ticket))
+    account(live.db, "alice")
+    page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    _sign_in(page, live.url, "alice")
+    page.wait_for_url("**/console/queue")
+    assert "相似图片 1" in page.locator(f'tr[data-conversation="{second_chat}"]').inner_text()
+    page.goto(f"{live.url}/console/tickets/{second_ticket}")
+    page.locator(".photos").scroll_into_view_if_needed()
+    page.wait_for_function("Array.from(document.querySelectorAll('.photo img'))"
+                           ".every(i => i.complete && i.naturalWidth > 0)", timeout=10000)
+    strong = page.locator(".flag--strong a")
+    assert strong.inner_text() == f"图片与工单 #{first_ticket} 的图片高度相似"
+    page.screenshot(path=str(_shots(tmp_path) / "console-ticket-photos.png"), full_page=True)
+    with page.expect_popup() as opened:
+        page.locator(f"#photo-{copy} .photo-open").click()
+    full = opened.value
+    full.wait_for_load_state()
+    assert full.url.endswith(f"/console/tickets/{second_ticket}/photos/{copy}")
+    strong.click()
+    page.wait_for_url(f"**/console/tickets/{first_ticket}#photo-*")
+    assert not [e for e in errors if "Content Security Policy" in e], errors

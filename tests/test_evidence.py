@@ -152,3 +152,21 @@ def test_a_refused_file_leaves_nothing_behind(store):
 def test_bad_settings_name_the_key(section):
     with pytest.raises(EvidenceSettingsError, match="evidence"):
         EvidenceSettings.from_config({"evidence": section})
+
+
+def test_a_thumbnail_is_a_small_upright_jpeg_without_the_originals_metadata():
+    from bot.evidence.preview import thumbnail
+
+    wide = Image.new("RGB", (1200, 600), (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x010F] = "Xiaomi"
+    exif[0x0112] = 6  # orientation: the camera was held upright, the pixels lie on their side
+    out = io.BytesIO()
+    wide.save(out, "JPEG", exif=exif.tobytes())
+    thumb = Image.open(io.BytesIO(thumbnail(out.getvalue())))
+    assert thumb.format == "JPEG" and thumb.size == (160, 320)
+    assert not thumb.getexif(), "camera, place and time stay in the original only"
+    clear = io.BytesIO()
+    Image.new("RGBA", (40, 30), (0, 0, 0, 0)).save(clear, "PNG")
+    pixel = Image.open(io.BytesIO(thumbnail(clear.getvalue()))).convert("RGB").getpixel((5, 5))
+    assert all(channel > 240 for channel in pixel), "transparency shows on white, not black"

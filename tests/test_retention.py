@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from telegram_helpers import scene
 
 from bot import retention
 from bot.cli import main
+from bot.evidence import Accepted, EvidenceSettings, accept_photo
 from bot.retention import RetentionPolicy, daily_maintenance, run_retention
-from bot.store.models import AuditLog, Conversation, Message, ProcessedMessage, SurveyAnswer, Ticket
+from bot.store.models import AuditLog, Conversation, Evidence, Message, ProcessedMessage, SurveyAnswer, Ticket
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -68,7 +71,7 @@ def test_dry_run_counts_and_changes_nothing(store, chats) -> None:
     before = _texts(store)
     with store.session(readonly=True) as s:
         report = run_retention(s, NOW, RetentionPolicy(), dry_run=True)
-    assert report.counts == {"message_texts": 6, "survey_comments": 2, "dialog_state": 3,
+    assert report.counts == {"message_texts": 6, "survey_comments": 2, "dialog_state": 3, "photos": 0,
                              "processed_message_ids": 1}
     assert _texts(store) == before
 
@@ -106,14 +109,14 @@ def test_a_shorter_policy_reaches_further(store, chats) -> None:
 def test_a_new_kind_plugs_in_with_one_registration(store, chats, monkeypatch) -> None:
     seen = []
 
-    def photos(session, window, dry_run) -> int:
+    def attachments(session, window, dry_run) -> int:
         due = session.scalar(select(func.count()).select_from(window.expired_messages().subquery()))
         seen.append((dry_run, due))
         return due
 
-    monkeypatch.setitem(retention._KINDS, "photos", photos)
+    monkeypatch.setitem(retention._KINDS, "attachments", attachments)
     with store.session(readonly=True) as s:
-        assert run_retention(s, NOW, RetentionPolicy(), dry_run=True).counts["photos"] == 6
+        assert run_retention(s, NOW, RetentionPolicy(), dry_run=True).counts["attachments"] == 6
     assert seen == [(True, 6)]
 
 
@@ -149,3 +152,82 @@ def test_purge_cli(store, chats, capsys) -> None:
     assert json.loads(capsys.readouterr().out)["counts"]["message_texts"] == 6
     assert main(["privacy", "purge", "--dry-run", "--url", store.url, "--now", NOW.isoformat()]) == 0
     assert json.loads(capsys.readouterr().out)["total"] == 0
+
+
+# -- photos -------------------------------------------------------------------------------------------
+def _photo(store, chat_id: str, days: float, seed: int, *, link: bool = True) -> tuple[int, Path]:
+    """A photo kept ``days`` ago in chat ``chat_id`` (linked to the chat and its ticket unless ``link`` is False)."""
+    kept = accept_photo(store, channel="web", chat_id=chat_id, source_id=f"{chat_id}-{seed}", data=scene(seed),
+                        settings=EvidenceSettings(), now=days_ago(days))
+    assert isinstance(kept, Accepted)
+    with store.session() as s:
+        row = s.get(Evidence, kept.evidence_id)
+        if link:
+            conv = s.scalars(select(Conversation).where(Conversation.chat_id == chat_id)).one()
+            row.conversation_id = conv.id
+            row.ticket_id = s.scalar(select(Ticket.id).where(Ticket.conversation_id == conv.id))
+        return row.id, EvidenceSettings().root / row.path
+
+
+@pytest.fixture
+def photos(store, chats) -> dict[str, tuple[int, Path]]:
+    return {
+        "closed_long_ago": _photo(store, "a", 205, 1),
+        "closed_long_ago_unlinked": _photo(store, "a", 205, 2, link=False),
+        "abandoned_open": _photo(store, "d", 395, 3),
+        "no_ticket_old": _photo(store, "e", 200, 4),
+        "chat_gone": _photo(store, "nobody-any-more", 300, 5, link=False),
+        "closed_recently": _photo(store, "b", 20, 6),
+        "old_but_in_progress": _photo(store, "c", 300, 7),
+        "in_progress_unlinked": _photo(store, "c", 300, 8, link=False),
+        "no_ticket_new": _photo(store, "f", 3, 9),
+    }
+
+
+_GONE = ("closed_long_ago", "closed_long_ago_unlinked", "abandoned_open", "no_ticket_old", "chat_gone")
+
+
+def _photo_ids(store) -> set[int]:
+    with store.session(readonly=True) as s:
+        return set(s.scalars(select(Evidence.id)))
+
+
+def test_photos_go_with_the_message_texts_files_included(store, chats, photos) -> None:
+    with store.session(readonly=True) as s:
+        assert run_retention(s, NOW, RetentionPolicy(), dry_run=True).counts["photos"] == len(_GONE)
+    assert _photo_ids(store) == {ident for ident, _ in photos.values()} and all(p.exists() for _, p in photos.values())
+    with store.session() as s:
+        report = run_retention(s, NOW, RetentionPolicy())
+    assert report.counts["photos"] == len(_GONE)
+    assert _photo_ids(store) == {ident for name, (ident, _) in photos.items() if name not in _GONE}
+    for name, (_, path) in photos.items():
+        assert path.exists() == (name not in _GONE), name
+    with store.session(readonly=True) as s:
+        assert s.scalar(select(func.count()).select_from(Ticket)) == 4  # statistics stay
+        audit = s.scalars(select(AuditLog).where(AuditLog.action == "privacy.purge")).one()
+        assert audit.detail["counts"]["photos"] == len(_GONE)
+    with store.session() as s:
+        assert run_retention(s, NOW, RetentionPolicy()).counts["photos"] == 0
+
+
+def test_photo_files_stay_when_the_purge_rolls_back(store, chats, photos) -> None:
+    with pytest.raises(RuntimeError), store.session() as s:
+        assert run_retention(s, NOW, RetentionPolicy()).counts["photos"] == len(_GONE)
+        s.flush()
+        raise RuntimeError("the pass fails after deleting the rows")
+    assert all(path.exists() for _, path in photos.values())
+    assert len(_photo_ids(store)) == len(photos)
+
+
+def test_the_purge_cli_counts_photos(store, chats, photos, capsys) -> None:
+    assert main(["privacy", "purge", "--dry-run", "--url", store.url, "--now", NOW.isoformat()]) == 0
+    assert json.loads(capsys.readouterr().out)["counts"]["photos"] == len(_GONE)
+    assert all(path.exists() for _, path in photos.values())
+    assert main(["privacy", "purge", "--url", store.url, "--now", NOW.isoformat()]) == 0
+    assert json.loads(capsys.readouterr().out)["counts"]["photos"] == len(_GONE)
+    assert not photos["closed_long_ago"][1].exists() and photos["closed_recently"][1].exists()
+
+
+def test_the_policy_reads_where_photo_files_live() -> None:
+    policy = RetentionPolicy.from_config({"evidence": {"directory": "photos"}})
+    assert policy.evidence.directory == "photos"

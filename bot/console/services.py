@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from bot.console import labels
 from bot.console.errors import ConsoleError, not_found
+from bot.console.photos import PhotoSummary, PhotoView, for_conversation, summaries
 from bot.console.settings import ConsoleSettings
 from bot.console.staff import Staff, audit
 from bot.outbox import queue as outbox
@@ -79,6 +80,7 @@ class QueueRow:
     mine: bool
     snoozed_until: datetime | None
     sla: Sla | None
+    photos: PhotoSummary | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +144,7 @@ class ChatView:
     lines: list[Line] = field(default_factory=list)
     notes: list[NoteView] = field(default_factory=list)
     operators: list[OperatorChoice] = field(default_factory=list)
+    photos: list[PhotoView] = field(default_factory=list)
     last_message_id: int = 0
 
 
@@ -224,6 +227,7 @@ def queue(session: Session, ctx: Context, me: Staff, now: datetime) -> QueueView
         replies.setdefault(cid, []).append(at)
     names = _operator_names(session, {c.operator_id for c in convs.values()} | {c.assignee_id for c in convs.values()})
     phones = _phones(session, {t.customer_id for t in tickets.values() if t is not None and t.customer_id})
+    pictures = summaries(session, convs.keys())
     view = QueueView([], [], [], [], now)
     for cid, conv in convs.items():
         ticket = tickets[cid]
@@ -243,7 +247,7 @@ def queue(session: Session, ctx: Context, me: Staff, now: datetime) -> QueueView
             since, part = conv.last_message_at, view.active
         else:
             continue
-        part.append(_row(ctx, conv, ticket, since, now, names, phones, me, sla))
+        part.append(_row(ctx, conv, ticket, since, now, names, phones, me, sla, pictures.get(cid)))
     for part in (view.waiting, view.held, view.active, view.snoozed):
         part.sort(key=lambda r: (not r.mine, r.since or now))
     return view
@@ -256,7 +260,8 @@ def _phones(session: Session, customer_ids: set[int]) -> dict[int, str | None]:
 
 
 def _row(ctx: Context, conv: Conversation, ticket: Ticket | None, since: datetime | None, now: datetime,
-         names: dict[int, str], phones: dict[int, str | None], me: Staff, sla: Sla | None) -> QueueRow:
+         names: dict[int, str], phones: dict[int, str | None], me: Staff, sla: Sla | None,
+         photos: PhotoSummary | None = None) -> QueueRow:
     phone = phones.get(ticket.customer_id) if ticket is not None and ticket.customer_id else None
     return QueueRow(
         conversation_id=conv.id, channel=conv.channel, ticket_id=ticket.id if ticket else None,
@@ -267,7 +272,7 @@ def _row(ctx: Context, conv: Conversation, ticket: Ticket | None, since: datetim
         phone_masked=mask_phone(phone) if phone else "-", since=since, waiting_minutes=_minutes(now, since),
         assignee=names.get(conv.assignee_id) if conv.assignee_id else None,
         holder=names.get(conv.operator_id) if conv.operator_id else None,
-        mine=me.id in (conv.operator_id, conv.assignee_id), snoozed_until=conv.snoozed_until, sla=sla)
+        mine=me.id in (conv.operator_id, conv.assignee_id), snoozed_until=conv.snoozed_until, sla=sla, photos=photos)
 
 
 def queue_version(session: Session) -> tuple[Any, ...]:
@@ -283,7 +288,7 @@ def conversation_version(session: Session, conversation_id: int) -> tuple[Any, .
 
 
 def chat(session: Session, ctx: Context, me: Staff, conversation_id: int, now: datetime) -> ChatView:
-    """The conversation page: history, ticket, notes ``me`` may read, operators to transfer to."""
+    """The conversation page: history, ticket, photos, notes ``me`` may read, operators to transfer to."""
     conv = _conversation(session, conversation_id)
     ticket = current_ticket(session, conv)
     names = _operator_names(session, {conv.operator_id, conv.assignee_id})  # type: ignore[arg-type]
@@ -302,6 +307,7 @@ def chat(session: Session, ctx: Context, me: Staff, conversation_id: int, now: d
     view.lines = transcript(session, conv.id)
     view.last_message_id = view.lines[-1].id if view.lines else 0
     view.notes = notes(session, me, conv.id)
+    view.photos = for_conversation(session, conv.id)
     online_since = now - timedelta(seconds=ctx.settings.online_window_s)
     view.operators = [OperatorChoice(o.id, o.display_name, o.last_seen_at is not None and o.last_seen_at >= online_since)
                       for o in session.scalars(select(Operator).where(

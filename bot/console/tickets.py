@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from bot.booking import SlotOffer, book, find_slots, offer_from_ref, reschedule
 from bot.console import labels
 from bot.console.errors import ConsoleError, not_found
+from bot.console.photos import PhotoView, for_ticket
 from bot.console.services import Context, address_of
 from bot.console.staff import Staff, audit
 from bot.followups import plan_visit
@@ -82,6 +83,7 @@ class TicketView:
     faults: list[tuple[str, str]] = field(default_factory=list)
     survey: list[tuple[str, str]] = field(default_factory=list)
     trail: list[Trail] = field(default_factory=list)
+    photos: list[PhotoView] = field(default_factory=list)
     can_book: bool = False
     can_report_visit: bool = False
 
@@ -94,7 +96,7 @@ def _ticket(session: Session, ticket_id: int) -> Ticket:
 
 
 def page(session: Session, ctx: Context, ticket_id: int, now: datetime) -> TicketView:
-    """The ticket page: fields, visits, windows it could be booked in, checklist, survey, audit trail."""
+    """The ticket page: fields, photos, visits, windows it could be booked in, checklist, survey, audit trail."""
     t = _ticket(session, ticket_id)
     customer = session.get(Customer, t.customer_id) if t.customer_id else None
     view = TicketView(
@@ -120,6 +122,7 @@ def page(session: Session, ctx: Context, ticket_id: int, now: datetime) -> Ticke
             view.survey.append(("是否解决", "已解决" if answer.score else "未解决"))
         else:
             view.survey.append(("满意度", f"{answer.score} 分" if answer.score is not None else "-"))
+    view.photos = for_ticket(session, t.id)
     view.trail = [Trail(a.at, a.actor, a.action) for a in session.scalars(
         select(AuditLog).where(AuditLog.target == f"ticket:{t.id}").order_by(AuditLog.id.desc()).limit(50))]
     return view

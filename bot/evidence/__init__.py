@@ -9,8 +9,11 @@ never a refusal.
 
 - ``accept_photo(db, ...)`` → :class:`Accepted` or :class:`Rejected` (with a reason code the engine turns
   into a clear reply); ``read_photo(row)`` gives the bytes back.
-- ``erase_photos(session, ...)``: the customer's photos go with the rest of their data.
+- ``erase_photos(session, ...)``: the customer's photos go with the rest of their data (called by
+  ``bot.privacy.erase_customer``); ``erase.remove_photos`` is what it and the retention policy share:
+  rows in the transaction, files after the commit.
 - ``flags_for_ticket(session, ticket_id)``: what operators should see about a ticket's photos.
+- ``preview.thumbnail(data)``: a small JPEG without metadata, for the console's photo lists.
 """
 
 from bot.evidence.erase import erase_photos

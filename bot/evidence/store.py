@@ -19,7 +19,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -97,7 +97,14 @@ def accept_photo(db: Database, *, channel: str, chat_id: str, source_id: str, da
     return Accepted(inserted, flags)
 
 
-def read_photo(row: Evidence, settings: EvidenceSettings) -> bytes:
+class StoredPhoto(Protocol):
+    """Anything naming a stored photo's file: an ``Evidence`` row, or what the console kept of one."""
+
+    @property
+    def path(self) -> str: ...
+
+
+def read_photo(row: StoredPhoto, settings: EvidenceSettings) -> bytes:
     """The original bytes of a stored photo (for the console, or a check by hand)."""
     blob = (settings.root / row.path).read_bytes()
     return base64.b64decode(decrypt(blob))

@@ -18,8 +18,9 @@ keeps working wherever it is written:
 - :mod:`bot.privacy.binding`: the event listeners that encrypt values for their row (installed on
   import of this package).
 - :mod:`bot.privacy.rotation`: ``rotate_keys(db)`` re-encrypts every encrypted column under the newest key.
-- :mod:`bot.privacy.erasure`: ``erase_customer(session, customer)`` wipes personal data, keeps
-  anonymous ticket statistics.
+- :mod:`bot.privacy.erasure`: ``erase_customer(session, customer, conversation=…)`` wipes personal data
+  (photos and ticket addresses included), keeps anonymous ticket statistics: the one erasure every
+  path calls.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from __future__ import annotations
 from bot.privacy import binding as _binding  # noqa: F401 - installs the listeners that bind values to rows
 from bot.privacy.cipher import decrypt, encrypt
 from bot.privacy.columns import EncryptedJSON, EncryptedString, EncryptedText, RowKeyed, UnsealedValueError
-from bot.privacy.erasure import erase_customer
+from bot.privacy.erasure import Erased, erase_customer
 from bot.privacy.keys import (
     KEY_FILE_NAME,
     SECRET_ENV,
@@ -52,6 +53,7 @@ __all__ = [
     "keyring",
     "SECRET_ENV",
     "EncryptedJSON",
+    "Erased",
     "EncryptedString",
     "EncryptedText",
     "PhoneMaskingFilter",
