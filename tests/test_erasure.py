@@ -119,3 +119,21 @@ def test_a_chat_without_a_customer_is_erased_by_itself(store) -> None:
             "conversation.erase", "evidence.erase"]
     with pytest.raises(ValueError), store.session() as s:
         erase_customer(s, None, evidence=SETTINGS)
+
+
+def test_operators_notes_and_the_technicians_visit_notes_go_with_the_customer(store, customer) -> None:
+    from bot.store.models import ConsoleNote
+
+    with store.session() as s:
+        tickets = s.scalars(select(Ticket).where(Ticket.customer_id == customer["id"])).all()
+        for ticket in tickets:
+            ticket.visit_notes = "王先生家门口有狗，进门前先打电话 13812345678"
+            s.add(ConsoleNote(conversation_id=ticket.conversation_id, ticket_id=ticket.id, private=True,
+                              text="客户说邻居也要修，电话 13812345678"))
+        other = s.scalars(select(Ticket).join(Conversation).where(Conversation.chat_id == "web-2")).one()
+        s.add(ConsoleNote(conversation_id=other.conversation_id, ticket_id=other.id, private=False, text="另一位客户"))
+    with store.session() as s:
+        erase_customer(s, s.get(Customer, customer["id"]), evidence=SETTINGS, actor="admin:alice")
+    with store.session(readonly=True) as s:
+        assert [t.visit_notes for t in s.scalars(select(Ticket).where(Ticket.customer_id == customer["id"]))] == [None, None]
+        assert [n.text for n in s.scalars(select(ConsoleNote))] == ["另一位客户"]

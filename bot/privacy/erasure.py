@@ -4,8 +4,8 @@ This is the one implementation: the chat's own erase command (``bot/effects.py``
 a customer's request elsewhere (a console action, a script) call :func:`erase_customer`, so a new kind
 of personal data is added here once and every path erases it. What goes, for the customer and every
 chat of theirs (and the chat the request came from, even with no customer row behind it): phone, name,
-address and lookup hash; dialog state; message texts and buttons; survey comments; the tickets' street
-addresses; photos (rows now, encrypted files once the transaction commits); stored button values; the
+address and lookup hash; dialog state; message texts and buttons; operators' notes; survey comments; the
+tickets' street addresses and visit notes; photos (rows now, encrypted files once the transaction commits); stored button values; the
 outbox (pending rows cancelled, sent ones blanked). Tickets keep brand, product, fault, region, status
 and timestamps, which name no one.
 """
@@ -104,6 +104,11 @@ def _wipe_chats(session: Session, conversation_ids: set[int]) -> int:
         conv.customer_id = None
         session.execute(delete(CallbackRef).where(CallbackRef.channel == conv.channel,
                                                   CallbackRef.chat_id == conv.chat_id))
+    # Operators' notes about the customer are personal data too: they go with the chat.
+    from bot.store.models import ConsoleNote
+
+    session.execute(delete(ConsoleNote).where(ConsoleNote.conversation_id.in_(conversation_ids))
+                    .execution_options(synchronize_session=False))
     return session.execute(
         update(Message).where(Message.conversation_id.in_(conversation_ids))
         .values(text=None, buttons=None, erased=True).execution_options(synchronize_session=False)
@@ -111,7 +116,8 @@ def _wipe_chats(session: Session, conversation_ids: set[int]) -> int:
 
 
 def _wipe_tickets(session: Session, ticket_ids: set[int]) -> None:
-    """Street addresses and free-text survey answers; the ticket's anonymous facts stay."""
+    """Street addresses, the technician's visit notes and free-text survey answers; the ticket's anonymous
+    facts (and the post-repair check's figures) stay."""
     from sqlalchemy import select, update
 
     from bot.store.models import SurveyAnswer, Ticket
@@ -121,6 +127,7 @@ def _wipe_tickets(session: Session, ticket_ids: set[int]) -> None:
     # Objects, so a ticket the caller holds in this session reads as erased too.
     for ticket in session.scalars(select(Ticket).where(Ticket.id.in_(ticket_ids))):
         ticket.address = None
+        ticket.visit_notes = None
     session.execute(update(SurveyAnswer).where(SurveyAnswer.ticket_id.in_(ticket_ids)).values(comment=None)
                     .execution_options(synchronize_session=False))
 
