@@ -14,7 +14,7 @@ import pytest
 
 from bot.store.scratch import PG_HOST, PG_PORT, postgres_reachable, scratch_postgres_database
 
-pytest_plugins = ["fixtures_store", "fixtures_web"]
+pytest_plugins = ["fixtures_store", "fixtures_web", "fixtures_browser"]
 
 
 def _require_pg() -> None:

@@ -12,74 +12,17 @@ from __future__ import annotations
 import csv
 import io
 import os
-import shutil
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
-import uvicorn
 from console_helpers import PASSWORD, account
-from engine_helpers import make_engine
 from sqlalchemy import func, select
 
-from bot.app import create_app
 from bot.store.models import Conversation, Message, OutboxMessage, SurveyAnswer, Ticket
 
 pytestmark = pytest.mark.browser
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def live(tmp_path) -> Iterator[SimpleNamespace]:
-    """The whole app (web chat and console) on a real socket, over a fresh SQLite database."""
-    from fixtures_store import reset_database
-
-    from bot.store.db import Database
-
-    db = Database(f"sqlite:///{tmp_path / 'console.sqlite3'}")
-    reset_database(db)
-    app = create_app(make_engine(db))
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not srv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield SimpleNamespace(url=f"http://127.0.0.1:{port}", app=app, db=db)
-    finally:
-        srv.should_exit = True
-        thread.join(timeout=10)
-        db.dispose()
-
-
-@pytest.fixture
-def browser():
-    playwright = pytest.importorskip("playwright.sync_api")
-    if not CHROMIUM:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is missing (scripts/ensure_chromium.sh installs it)")
-        pytest.skip("chromium is not installed")
-    with playwright.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def _shots(tmp_path: Path) -> Path:

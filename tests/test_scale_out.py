@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fixtures_browser import free_port
 from sqlalchemy import func, select
 
 from bot.privacy import generate_secret
@@ -23,12 +23,6 @@ from bot.store.models import Booking, Conversation, Message, Slot
 
 pytestmark = pytest.mark.postgres
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -43,7 +37,7 @@ def two_servers(pg_database_url, tmp_path):
                REPAIRBOT_DATA=str(tmp_path / "data"), PYTHONIOENCODING="utf-8")
     procs, urls = [], []
     for i in range(2):
-        port = _free_port()
+        port = free_port()
         log = open(tmp_path / f"serve{i}.log", "w")  # noqa: SIM115 - closed with the process below
         procs.append((subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(port)], stdout=log,
                                        stderr=subprocess.STDOUT, cwd=ROOT, env=env), log))

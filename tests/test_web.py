@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import threading
 import time
 
 import httpx
 import pytest
 import uvicorn
+from fixtures_browser import free_port
 
 from bot.channels.web import WEB_DIR
 
@@ -129,14 +129,8 @@ async def test_healthz_reports_the_database(client) -> None:
     assert r.status_code == 200 and r.json()["status"] == "ok"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_real_socket_round_trip(app) -> None:
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -165,7 +159,7 @@ def test_repairbot_serve_command_migrates_serves_and_logs_cleanly(tmp_path) -> N
     import sys
     from pathlib import Path
 
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'serve.sqlite3'}",
                REPAIRBOT_DATA=str(tmp_path / "data"), PYTHONIOENCODING="utf-8")
     log_path = tmp_path / "serve.log"

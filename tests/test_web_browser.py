@@ -3,76 +3,17 @@
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from types import SimpleNamespace
 
 import pytest
-import uvicorn
-from engine_helpers import make_engine
-
-from bot.app import create_app
 
 pytestmark = pytest.mark.browser
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def live(tmp_path) -> Iterator[SimpleNamespace]:
-    """The app on a real socket: ``url``, the ``app`` (its dispatcher) and its ``db``."""
-    from fixtures_store import reset_database
-
-    from bot.store.db import Database
-
-    db = Database(f"sqlite:///{tmp_path / 'web.sqlite3'}")
-    reset_database(db)
-    app = create_app(make_engine(db))
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not srv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield SimpleNamespace(url=f"http://127.0.0.1:{port}", app=app, db=db)
-    finally:
-        srv.should_exit = True
-        thread.join(timeout=10)
-        db.dispose()
 
 
 @pytest.fixture
 def server(live) -> str:
     return live.url
-
-
-@pytest.fixture
-def browser():
-    """Headless Debian Chromium driven by Playwright, closed after the test."""
-    playwright = pytest.importorskip("playwright.sync_api")
-    if not CHROMIUM:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is missing (scripts/ensure_chromium.sh installs it)")
-        pytest.skip("chromium is not installed")
-    with playwright.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def test_booking_through_the_page(server: str, browser, tmp_path) -> None:
