@@ -296,6 +296,43 @@ def test_cancel_touches_only_pending_rows_of_that_ticket(store) -> None:
     assert (rows["a"].status, rows["b"].status) == ("cancelled", "pending")
 
 
+def test_a_failed_row_requeued_is_sent_once_more_and_only_failed_rows_move(store) -> None:
+    telegram = FailingTelegram(PermanentSendError("bot was blocked by the user"))
+    with store.session() as s:
+        conv = _chat(s, "telegram", "1")
+        _plan(s, conv, "gone")
+        _plan(s, conv, "waiting", due=NOON + timedelta(days=1))
+    assert _dispatcher(store, senders={"telegram": telegram}).drain_sync(NOON).failed == 1
+    gone, waiting = _rows(store)["gone"], _rows(store)["waiting"]
+    later = NOON + timedelta(hours=3)
+    with store.session() as s:
+        assert not queue.requeue(s, waiting.id, later)  # pending: not an operator's to move
+        assert not queue.cancel_failed(s, waiting.id, "x")
+        assert queue.requeue(s, gone.id, later)
+        assert not queue.requeue(s, gone.id, later)  # the second press finds nothing failed
+    row = _rows(store)["gone"]
+    assert (row.status, row.attempts, row.available_at, row.due_at) == ("pending", 0, later, NOON)
+    stats = _dispatcher(store, senders={"telegram": telegram}).drain_sync(later)
+    assert (stats.claimed, stats.sent) == (1, 1) and telegram.calls == 2
+    assert (_rows(store)["gone"].status, _rows(store)["gone"].attempts) == ("sent", 1)
+    assert _rows(store)["waiting"].status == "pending"
+
+
+def test_a_failed_row_cancelled_keeps_the_reason_and_is_never_claimed(store) -> None:
+    telegram = FailingTelegram(PermanentSendError("chat not found"))
+    with store.session() as s:
+        _plan(s, _chat(s, "telegram", "1"), "gone")
+    _dispatcher(store, senders={"telegram": telegram}).drain_sync(NOON)
+    row_id = _rows(store)["gone"].id
+    with store.session() as s:
+        assert queue.cancel_failed(s, row_id, "dismissed by operator:alice")
+        assert not queue.cancel_failed(s, row_id, "again")
+        assert not queue.requeue(s, row_id, NOON)
+    row = _rows(store)["gone"]
+    assert (row.status, row.last_error) == ("cancelled", "dismissed by operator:alice")
+    assert _dispatcher(store, senders={"telegram": telegram}).drain_sync(NOON + timedelta(days=1)).claimed == 0
+
+
 # -- the rules and settings, pure --------------------------------------------------------------------------
 SETTINGS = OutboxSettings.from_config(CONFIG)
 TZ = NOON.tzinfo

@@ -1,4 +1,5 @@
-"""The outbox table's operations: enqueue, cancel, claim and settle rows. Caller's transaction throughout.
+"""The outbox table's operations: enqueue, cancel, claim and settle rows, and put a failed one back or away.
+Caller's transaction throughout.
 
 Claiming is the heart of "each row is sent once, whatever the number of dispatchers":
 
@@ -189,6 +190,29 @@ def settle(session: Session, outcomes: Sequence[tuple[int, str, datetime | None,
         if undo:
             values["attempts"] = _T.c.attempts - 1
         session.execute(update(_T).where(_T.c.id.in_(ids), _mine(worker)).values(**values))
+
+
+def requeue(session: Session, row_id: int, now: datetime) -> bool:
+    """Send a failed row again (an operator's 重新发送): pending, available now, attempts from zero.
+
+    Only a ``failed`` row moves (one conditional UPDATE), so of two people pressing at once one wins and
+    a row being sent, already sent or dismissed is never touched; False when nothing moved. ``due_at``
+    keeps the moment the message was meant for, and the delivery rules apply again when it is claimed
+    (a reminder whose visit started is dropped, quiet hours hold a follow-up till the morning).
+    """
+    moved = session.execute(
+        update(_T).where(_T.c.id == row_id, _T.c.status == "failed")
+        .values(status="pending", available_at=now, attempts=0, claimed_by=None)
+    ).rowcount
+    return bool(moved)
+
+
+def cancel_failed(session: Session, row_id: int, reason: str) -> bool:
+    """Give up on a failed row for good (an operator's 忽略): ``cancelled`` with ``reason``; False unless failed."""
+    moved = session.execute(
+        update(_T).where(_T.c.id == row_id, _T.c.status == "failed").values(status="cancelled", last_error=reason[:500])
+    ).rowcount
+    return bool(moved)
 
 
 def counts(session: Session) -> dict[str, int]:
