@@ -19,6 +19,12 @@ REASONS = {
 }
 ROLES = {"operator": "客服", "manager": "主管", "admin": "管理员"}
 AUTHORS = {"customer": "客户", "bot": "机器人", "operator": "客服"}
+#: Outbox kinds (bot/followups.py, bot/channels, bot/console, bot/reports/digest.py).
+KINDS = {
+    "reply": "机器人回复", "operator_reply": "客服回复", "reminder_evening": "上门前一晚提醒",
+    "reminder_hour": "上门前一小时提醒", "survey": "满意度回访", "survey_nudge": "回访催答",
+    "maintenance": "保养提醒", "operator_alert": "转人工通知（客服群）", "digest": "周报（主管）",
+}
 
 
 def channel(code: str | None) -> str:
@@ -34,6 +40,11 @@ def status(code: str | None) -> str:
 def reason(code: str | None) -> str:
     """Why a chat was escalated, in Chinese (unknown codes shown as they are)."""
     return REASONS.get(code or "", code or "-")
+
+
+def kind(code: str | None) -> str:
+    """What an outbox row is (客服回复, 满意度回访 …); unknown kinds shown as they are."""
+    return KINDS.get(code or "", code or "-")
 
 
 def fault(code: str | None, config: dict[str, Any]) -> str:
