@@ -1,7 +1,9 @@
 """Console authentication over HTTP: the session backend, role and CSRF guards, login and logout.
 
 - :class:`SessionBackend` (Starlette ``AuthenticationBackend``) reads the session cookie and gives the
-  request a :class:`ConsoleUser` with the role's scopes (bot/console/staff.py ``SCOPES``).
+  request a :class:`ConsoleUser` with the role's scopes (bot/console/staff.py ``SCOPES``) and the
+  header's one live figure, the number of undelivered messages, read in the same transaction (one
+  indexed count; a template cannot query the database without blocking the event loop).
 - :func:`guard` wraps every console endpoint: no session → the login page (303; API and event-stream
   paths get 401 JSON), a role without the scope → 403, and any method other than GET/HEAD must carry
   the session's CSRF token (form field ``csrf`` or header ``X-CSRF-Token``) → 403 when missing or wrong.
@@ -24,7 +26,7 @@ from starlette.authentication import AuthCredentials, AuthenticationBackend, Bas
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from bot.console import sessions
+from bot.console import deliveries, sessions
 from bot.console.settings import ConsoleSettings
 from bot.console.staff import Staff
 from bot.store.db import Database
@@ -45,6 +47,8 @@ class ConsoleUser(BaseUser):
 
     staff: Staff
     csrf_token: str
+    #: Messages that did not reach their chat (failed outbox rows): the header's 未送达 badge.
+    undelivered: int = 0
 
     @property
     def is_authenticated(self) -> bool:
@@ -71,19 +75,19 @@ class SessionBackend(AuthenticationBackend):
         if not token:
             return None
 
-        def look() -> tuple[Staff, str] | None:
+        def look() -> ConsoleUser | None:
             with self.db.session() as session:
                 signed = sessions.lookup(session, token, utcnow(), self.settings)
                 if signed is None:
                     return None
                 o = signed.operator
-                return Staff(o.id, o.username, o.display_name, o.role), signed.csrf_token
+                return ConsoleUser(Staff(o.id, o.username, o.display_name, o.role), signed.csrf_token,
+                                   deliveries.count(session))
 
-        found = await asyncio.to_thread(look)
-        if found is None:
+        user = await asyncio.to_thread(look)
+        if user is None:
             return None
-        staff, csrf = found
-        return AuthCredentials(list(staff.scopes)), ConsoleUser(staff, csrf)
+        return AuthCredentials(list(user.staff.scopes)), user
 
 
 def me(request: Request) -> Staff:

@@ -1,5 +1,9 @@
 """Chats in the console, without HTTP: the queue, take over, reply, notes, hand back, close, transfer, snooze.
 
+A chat with an undelivered message (bot/console/deliveries.py) is in the queue whatever else it is: with
+a badge in its part, or in the 未送达 part when nothing else would show it; its page shows those
+messages in its timeline where they were meant to go.
+
 Holding a chat is ``Conversation.operator_id``: while it is set the engine answers nothing and the
 outbox holds the bot's own messages (follow-ups included), so "the bot says nothing" needs no flag of
 its own. Taking over is one conditional UPDATE (``WHERE operator_id IS NULL``): when two operators
@@ -21,7 +25,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot.console import labels
+from bot.console import deliveries, labels
+from bot.console.deliveries import Undelivered
 from bot.console.errors import ConsoleError, not_found
 from bot.console.photos import PhotoSummary, PhotoView, for_conversation, summaries
 from bot.console.settings import ConsoleSettings
@@ -81,17 +86,23 @@ class QueueRow:
     snoozed_until: datetime | None
     sla: Sla | None
     photos: PhotoSummary | None = None
+    #: Messages to this chat that did not go out (failed outbox rows).
+    undelivered: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class QueueView:
-    """The queue: escalated chats nobody holds, held chats, chats the bot is handling, snoozed chats."""
+    """The queue: escalated chats nobody holds, held chats, chats the bot is handling, snoozed chats, and
+    chats none of those would show that have an undelivered message."""
 
     waiting: list[QueueRow]
     held: list[QueueRow]
     active: list[QueueRow]
     snoozed: list[QueueRow]
     now: datetime
+    undelivered: list[QueueRow] = field(default_factory=list)
+    #: Every undelivered message, chats or not (alerts and digests have none): the header's badge.
+    undelivered_total: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +157,18 @@ class ChatView:
     operators: list[OperatorChoice] = field(default_factory=list)
     photos: list[PhotoView] = field(default_factory=list)
     last_message_id: int = 0
+    undelivered: list[Undelivered] = field(default_factory=list)
+
+    @property
+    def timeline(self) -> list[tuple[str, Line | Undelivered]]:
+        """History and undelivered messages in one order: each failed message where it was meant to go
+        (its due time), after the history written at that same moment. Items are ``("line", Line)`` or
+        ``("undelivered", Undelivered)``."""
+        entries: list[tuple[datetime, int, int, str, Line | Undelivered]] = [
+            (m.at, 0, m.id, "line", m) for m in self.lines]
+        entries += [(u.due_at, 1, u.id, "undelivered", u) for u in self.undelivered]
+        entries.sort(key=lambda e: e[:3])
+        return [(what, item) for _, _, _, what, item in entries]
 
 
 def _conversation(session: Session, conversation_id: int) -> Conversation:
@@ -213,11 +236,13 @@ def queue(session: Session, ctx: Context, me: Staff, now: datetime) -> QueueView
     for t in sorted(escalated, key=lambda t: t.id):
         by_conv[t.conversation_id] = t  # type: ignore[index]  # the latest escalated ticket of the chat
     recent = now - timedelta(minutes=ctx.settings.active_chat_minutes)
-    conv_ids = set(by_conv) | set(session.scalars(select(Conversation.id).where(
+    failed = deliveries.per_conversation(session)
+    total = deliveries.count(session)
+    conv_ids = set(by_conv) | set(failed) | set(session.scalars(select(Conversation.id).where(
         (Conversation.operator_id.is_not(None)) | (Conversation.last_message_at >= recent)
         | (Conversation.snoozed_until > now))))
     if not conv_ids:
-        return QueueView([], [], [], [], now)
+        return QueueView([], [], [], [], now, undelivered_total=total)
     convs = {c.id: c for c in session.scalars(select(Conversation).where(Conversation.id.in_(conv_ids)))}
     tickets: dict[int, Ticket | None] = {cid: by_conv.get(cid) or current_ticket(session, c) for cid, c in convs.items()}
     times = escalation_times(session, [t.id for t in tickets.values() if t is not None and t.status == "escalated"])
@@ -228,7 +253,7 @@ def queue(session: Session, ctx: Context, me: Staff, now: datetime) -> QueueView
     names = _operator_names(session, {c.operator_id for c in convs.values()} | {c.assignee_id for c in convs.values()})
     phones = _phones(session, {t.customer_id for t in tickets.values() if t is not None and t.customer_id})
     pictures = summaries(session, convs.keys())
-    view = QueueView([], [], [], [], now)
+    view = QueueView([], [], [], [], now, undelivered_total=total)
     for cid, conv in convs.items():
         ticket = tickets[cid]
         escalated_at = times.get(ticket.id) if ticket is not None and ticket.status == "escalated" else None
@@ -245,10 +270,13 @@ def queue(session: Session, ctx: Context, me: Staff, now: datetime) -> QueueView
             since, part = conv.last_message_at, view.snoozed
         elif conv.last_message_at is not None and conv.last_message_at >= recent:
             since, part = conv.last_message_at, view.active
+        elif cid in failed:
+            since, part = failed[cid].since, view.undelivered
         else:
             continue
-        part.append(_row(ctx, conv, ticket, since, now, names, phones, me, sla, pictures.get(cid)))
-    for part in (view.waiting, view.held, view.active, view.snoozed):
+        part.append(_row(ctx, conv, ticket, since, now, names, phones, me, sla, pictures.get(cid),
+                         failed[cid].count if cid in failed else 0))
+    for part in (view.waiting, view.held, view.active, view.snoozed, view.undelivered):
         part.sort(key=lambda r: (not r.mine, r.since or now))
     return view
 
@@ -261,7 +289,7 @@ def _phones(session: Session, customer_ids: set[int]) -> dict[int, str | None]:
 
 def _row(ctx: Context, conv: Conversation, ticket: Ticket | None, since: datetime | None, now: datetime,
          names: dict[int, str], phones: dict[int, str | None], me: Staff, sla: Sla | None,
-         photos: PhotoSummary | None = None) -> QueueRow:
+         photos: PhotoSummary | None = None, undelivered: int = 0) -> QueueRow:
     phone = phones.get(ticket.customer_id) if ticket is not None and ticket.customer_id else None
     return QueueRow(
         conversation_id=conv.id, channel=conv.channel, ticket_id=ticket.id if ticket else None,
@@ -272,19 +300,22 @@ def _row(ctx: Context, conv: Conversation, ticket: Ticket | None, since: datetim
         phone_masked=mask_phone(phone) if phone else "-", since=since, waiting_minutes=_minutes(now, since),
         assignee=names.get(conv.assignee_id) if conv.assignee_id else None,
         holder=names.get(conv.operator_id) if conv.operator_id else None,
-        mine=me.id in (conv.operator_id, conv.assignee_id), snoozed_until=conv.snoozed_until, sla=sla, photos=photos)
+        mine=me.id in (conv.operator_id, conv.assignee_id), snoozed_until=conv.snoozed_until, sla=sla, photos=photos,
+        undelivered=undelivered)
 
 
 def queue_version(session: Session) -> tuple[Any, ...]:
-    """Changes whenever the queue may look different (a message, a ticket or a chat changed)."""
+    """Changes whenever the queue may look different (a message, a ticket or a chat changed, a message
+    failed or was retried or dismissed)."""
     return (session.scalar(select(func.max(Message.id))), session.scalar(select(func.max(Ticket.updated_at))),
-            session.scalar(select(func.max(Conversation.updated_at))))
+            session.scalar(select(func.max(Conversation.updated_at))), deliveries.fingerprint(session))
 
 
 def conversation_version(session: Session, conversation_id: int) -> tuple[Any, ...]:
-    """Changes when the chat gets a message or changes hands."""
+    """Changes when the chat gets a message, changes hands, or one of its messages fails (or stops failing)."""
     return (session.scalar(select(func.max(Message.id)).where(Message.conversation_id == conversation_id)),
-            session.scalar(select(Conversation.updated_at).where(Conversation.id == conversation_id)))
+            session.scalar(select(Conversation.updated_at).where(Conversation.id == conversation_id)),
+            deliveries.conversation_fingerprint(session, conversation_id))
 
 
 def chat(session: Session, ctx: Context, me: Staff, conversation_id: int, now: datetime) -> ChatView:
@@ -305,6 +336,7 @@ def chat(session: Session, ctx: Context, me: Staff, conversation_id: int, now: d
                     ticket=_row(ctx, conv, ticket, None, now, names, phones, me, sla) if ticket else None,
                     ticket_id=ticket.id if ticket else None, address=address_of(session, ticket))
     view.lines = transcript(session, conv.id)
+    view.undelivered = deliveries.of_conversation(session, conv.id, now)
     view.last_message_id = view.lines[-1].id if view.lines else 0
     view.notes = notes(session, me, conv.id)
     view.photos = for_conversation(session, conv.id)
