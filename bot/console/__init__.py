@@ -2,9 +2,10 @@
 
 ``routes(engine)`` returns the :class:`~starlette.routing.Mount`; bot/app.py adds it to the app. The
 layout follows STYLE.md (c): ``auth`` (sessions, login, CSRF, roles), thin ``views`` over services
-without HTTP (``services`` for chats, ``tickets`` for ticket work, ``technicians``, ``assignment``),
-``live`` for the server-sent event stream, ``templates/`` and ``static/`` (no CDN, no inline script
-or style: the Content-Security-Policy forbids them).
+without HTTP (``services`` for chats, ``tickets`` for ticket work, ``technicians``, ``assignment``,
+``deliveries`` for messages that did not reach the customer), ``live`` for the server-sent event
+stream, ``templates/`` and ``static/`` (no CDN, no inline script or style: the Content-Security-Policy
+forbids them).
 """
 
 from __future__ import annotations

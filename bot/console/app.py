@@ -15,7 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from bot.console import manager_views, photo_views, ticket_views, views
+from bot.console import delivery_views, manager_views, photo_views, ticket_views, views
 from bot.console.auth import SessionBackend, refuse
 from bot.console.live import LiveHub
 from bot.console.pages import STATIC_DIR, set_zone
@@ -50,6 +50,7 @@ def console_mount(engine: Engine, *, dispatcher: Dispatcher | None = None, conso
     c = console or build_console(engine, dispatcher=dispatcher)
     inner = Starlette(
         routes=[*views.routes(c), *ticket_views.routes(c), *photo_views.routes(c), *manager_views.routes(c),
+                *delivery_views.routes(c),
                 Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static")],
         middleware=[Middleware(AuthenticationMiddleware, backend=SessionBackend(c.db, c.settings))],
         exception_handlers={HTTPException: _http_error, 500: _server_error},

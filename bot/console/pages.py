@@ -41,15 +41,15 @@ def _context(request: Request) -> dict[str, Any]:
 
     user = request.user if "user" in request.scope else None
     if isinstance(user, ConsoleUser):
-        return {"me": user.staff, "csrf_token": user.csrf_token}
-    return {"me": None, "csrf_token": ""}
+        return {"me": user.staff, "csrf_token": user.csrf_token, "undelivered": user.undelivered}
+    return {"me": None, "csrf_token": "", "undelivered": 0}
 
 
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES_DIR), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(local=local, epoch_ms=epoch_ms, channel=labels.channel, status=labels.status,
-                       reason=labels.reason)
+                       reason=labels.reason, kind=labels.kind)
     env.globals.update(ROLES=labels.ROLES)
     return env
 

@@ -1,5 +1,5 @@
-// repairbot console: live queue and chat over server-sent events, ticking SLA timers, canned replies and a
-// reply box that sends without leaving the page. Everything works without it, only less conveniently
+// repairbot console: live queue, chat and 未送达 list over server-sent events, ticking SLA timers, canned
+// replies and a reply box that sends without leaving the page. Everything works without it, only less conveniently
 // (forms post and redirect back). No inline script anywhere: the Content-Security-Policy forbids it.
 (function () {
   "use strict";
@@ -43,6 +43,15 @@
     });
   }
 
+  // The header's 未送达 count follows the fragment just fetched (queue or list) when it carries one.
+  function syncUndelivered(root) {
+    var holder = root.querySelector("[data-undelivered]");
+    var badge = document.getElementById("nav-undelivered");
+    if (!holder || !badge || holder.dataset.undelivered === undefined) return;
+    badge.textContent = holder.dataset.undelivered;
+    badge.hidden = holder.dataset.undelivered === "0";
+  }
+
   function scrollTranscript() {
     var list = document.getElementById("transcript");
     if (list) list.scrollTop = list.scrollHeight;
@@ -55,8 +64,8 @@
     var source = new EventSource(url);
     var opened = false;
     function queueChanged() {
-      var queue = document.getElementById("queue");
-      if (queue && body.dataset.rows) refresh(body.dataset.rows, queue);
+      var rows = document.getElementById("queue") || document.getElementById("deliveries");
+      if (rows && body.dataset.rows) refresh(body.dataset.rows, rows, function () { syncUndelivered(rows); });
     }
     function chatChanged() {
       var chat = document.getElementById("chat-live");
@@ -115,9 +124,11 @@
     });
   }
 
+  // Delegated: buttons inside fragments fetched later (the live chat, the 未送达 list) ask too.
   function confirmations() {
-    document.querySelectorAll("[data-confirm]").forEach(function (btn) {
-      btn.addEventListener("click", function (ev) { if (!window.confirm(btn.dataset.confirm)) ev.preventDefault(); });
+    document.addEventListener("click", function (ev) {
+      var btn = ev.target.closest ? ev.target.closest("[data-confirm]") : null;
+      if (btn && !window.confirm(btn.dataset.confirm)) ev.preventDefault();
     });
   }
 
