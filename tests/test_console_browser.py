@@ -194,3 +194,61 @@ def test_photo_evidence_on_the_ticket_page_in_the_browser(live, browser, tmp_pat
     strong.click()
     page.wait_for_url(f"**/console/tickets/{first_ticket}#photo-*")
     assert not [e for e in errors if "Content Security Policy" in e], errors
+
+
+def test_an_undelivered_message_in_the_browser(live, browser, tmp_path) -> None:
+    """A Telegram follow-up the platform refuses shows up live in the open queue and in the header, then on
+    the chat's page and the 未送达 list; 忽略 clears it. Screenshots of the chat and the list are kept."""
+    from engine_helpers import ChatUser
+
+    from bot.outbox import PermanentSendError, enqueue
+    from bot.outbox.dispatcher import Dispatcher
+    from dialogs.replies import Reply
+
+    class Blocked:
+        records_only = False
+
+        async def send(self, chat_id: str, reply: Reply) -> str | None:
+            raise PermanentSendError("Telegram refused (the user blocked the bot or never started it): "
+                                     "Forbidden: bot was blocked by the user")
+
+    engine = live.app.state.engine
+    ChatUser(engine, "7001", channel="telegram").say("我在焦作温县，丹斯提尼保险柜密码忘了，电话13812345678")
+    with live.db.session() as s:
+        conv = s.scalars(select(Conversation)).one()
+        conv_id = conv.id
+        enqueue(s, key="survey:browser", channel="telegram", chat_id=conv.chat_id, kind="survey",
+                reply=Reply("请为这次服务打分"), due_at=engine.clock(), conversation_id=conv.id)
+    account(live.db, "alice")
+    shots = _shots(tmp_path)
+    page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("dialog", lambda d: d.accept())
+    _sign_in(page, live.url, "alice")
+    page.wait_for_url("**/console/queue")
+    row = page.locator(f'tr[data-conversation="{conv_id}"]')
+    assert row.count() == 1 and row.locator(".badge-undelivered").count() == 0
+    assert page.locator("#nav-undelivered").is_hidden()
+
+    refusing = Dispatcher(live.db, config=engine.config, senders={"telegram": Blocked()}, hooks={})
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(refusing.drain_sync, engine.clock()).result().failed == 1
+    row.locator(".badge-undelivered").wait_for(timeout=15000)  # the live queue, no reload
+    page.locator("#nav-undelivered").wait_for(state="visible", timeout=5000)
+    assert page.locator("#nav-undelivered").inner_text() == "1"
+
+    page.locator("#nav-deliveries").click()
+    page.wait_for_url("**/console/deliveries")
+    assert "客户已在 Telegram 屏蔽机器人" in page.locator('tr[data-outbox]').inner_text()
+    page.screenshot(path=str(shots / "console-deliveries.png"), full_page=True)
+    page.locator(f'tr[data-outbox] a[href$="/conversations/{conv_id}"]').click()
+    undelivered = page.locator(".line--undelivered")
+    undelivered.wait_for(timeout=10000)
+    assert "请为这次服务打分" in undelivered.inner_text() and "满意度回访" in undelivered.inner_text()
+    page.screenshot(path=str(shots / "console-undelivered.png"), full_page=True)
+    undelivered.locator("[data-dismiss]").click()
+    page.wait_for_url(f"**/console/conversations/{conv_id}")
+    undelivered.wait_for(state="detached", timeout=10000)
+    assert page.locator("#nav-undelivered").is_hidden()
+    assert not [e for e in errors if "Content Security Policy" in e], errors
