@@ -281,3 +281,14 @@ def test_erasure_cancels_what_was_planned_and_blanks_what_was_sent(store, visite
     rows = outbox(store)
     assert rows["survey_nudge"].status == "cancelled" and rows["maintenance"].status == "cancelled"
     assert rows["survey"].payload == {"text": "", "buttons": [], "erased": True}
+
+
+def test_erasure_closes_messages_that_failed_to_go(store, visited) -> None:
+    with store.session() as s:  # the nudge was refused by the platform earlier
+        row = s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "survey_nudge")).one()
+        row.status, row.last_error = "failed", "permanent: bot was blocked by the user"
+    visited.chat.say("删除我的信息")
+    visited.chat.press("确认删除")
+    nudge = outbox(store)["survey_nudge"]
+    assert (nudge.status, nudge.last_error) == ("cancelled", "customer erased their data")
+    assert nudge.payload["erased"] is True

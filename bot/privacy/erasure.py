@@ -133,7 +133,8 @@ def _wipe_tickets(session: Session, ticket_ids: set[int]) -> None:
 
 
 def _stop_outbox(session: Session, conversation_ids: set[int]) -> None:
-    """Nothing more is sent to these chats, and what was sent keeps no text."""
+    """Nothing more is sent to these chats, what was sent keeps no text, and what failed to go is closed
+    (an operator could not resend an erased message anyway)."""
     from sqlalchemy import select
 
     from bot.outbox import queue
@@ -145,6 +146,8 @@ def _stop_outbox(session: Session, conversation_ids: set[int]) -> None:
         # Row by row: each ciphertext is bound to its row (bot.privacy), and a chat has a handful of rows.
         for row in session.scalars(select(OutboxMessage).where(OutboxMessage.conversation_id.in_(conversation_ids))):
             row.payload = {"text": "", "buttons": [], "erased": True}
+            if row.status == "failed":
+                row.status, row.last_error = "cancelled", "customer erased their data"
 
 
 def _audit(session: Session, customer: Customer | None, conversation: Conversation | None, erased: Erased,
