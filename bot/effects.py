@@ -63,8 +63,9 @@ class EffectApplier:
     # -- tickets -------------------------------------------------------------------------------------
     def _current(self) -> Ticket:
         if self.ticket is None:
+            # The engine's clock, not the wall clock: a demo or test at --now keeps one timeline.
             self.ticket = Ticket(conversation_id=self.conversation.id, status="collecting",
-                                 customer_id=self.conversation.customer_id)
+                                 customer_id=self.conversation.customer_id, created_at=self.now, updated_at=self.now)
             self.session.add(self.ticket)
             self.session.flush()
         self.touched = self.ticket
@@ -177,7 +178,7 @@ class EffectApplier:
         ticket = self._current()
         booking = ticket.active_booking
         if booking is not None:
-            cancel(self.session, booking, reason=effect.reason)
+            cancel(self.session, booking, reason=effect.reason, now=self.now)
         if ticket.status not in _FINAL:
             ticket.status = "cancelled"
             ticket.closed_at = self.now
@@ -205,7 +206,7 @@ class EffectApplier:
         conv = self.conversation
         conv.unsubscribed_at = None if effect.subscribed else (conv.unsubscribed_at or self.now)
         self.session.add(AuditLog(actor="customer", action="subscribe" if effect.subscribed else "unsubscribe",
-                                  target=f"conversation:{conv.id}", detail={}))
+                                  target=f"conversation:{conv.id}", detail={}, at=self.now))
 
     # -- privacy -------------------------------------------------------------------------------------
     def _EraseCustomer(self, effect: EraseCustomer) -> None:  # noqa: N802
@@ -216,4 +217,5 @@ class EffectApplier:
                        evidence=EvidenceSettings.from_config(self.config), now=self.now)
 
     def _audit(self, action: str, ticket: Ticket, detail: dict[str, Any]) -> None:
-        self.session.add(AuditLog(actor="bot", action=action, target=f"ticket:{ticket.id}", detail=detail))
+        self.session.add(AuditLog(actor="bot", action=action, target=f"ticket:{ticket.id}", detail=detail,
+                                  at=self.now))

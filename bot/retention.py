@@ -239,7 +239,7 @@ def run_retention(session: Session, now: datetime, policy: RetentionPolicy, *,
         report.counts[name] = purge(session, window, dry_run)
     if not dry_run and report.total:
         session.add(AuditLog(actor="retention", action="privacy.purge", target=None,
-                             detail={"counts": report.counts, "cutoff": window.cutoff.isoformat()}))
+                             detail={"counts": report.counts, "cutoff": window.cutoff.isoformat()}, at=now))
     return report
 
 

@@ -91,7 +91,7 @@ def mark_done(session: Session, ticket_id: int, *, now: datetime, config: dict[s
     ticket.visit_notes = notes or None
     ticket.visit_check = dict(check) if check else None
     session.add(AuditLog(actor=actor, action="visit.done", target=f"ticket:{ticket.id}",
-                         detail={"booking": booking.id, "check": ticket.visit_check or {}}))
+                         detail={"booking": booking.id, "check": ticket.visit_check or {}}, at=now))
     session.flush()
     plan_after_visit(session, ticket, visited_at=now, config=config)
     return ticket, True

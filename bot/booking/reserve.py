@@ -173,15 +173,17 @@ def book(
     return booking
 
 
-def cancel(session: Session, booking: Booking, *, actor: str = "customer", reason: str | None = None) -> bool:
+def cancel(session: Session, booking: Booking, *, actor: str = "customer", reason: str | None = None,
+           now: datetime | None = None) -> bool:
     """Cancel a confirmed booking: free its seat, cancel the ticket and its pending follow-ups.
 
-    Returns False (and changes nothing) when the booking is not confirmed.
+    Returns False (and changes nothing) when the booking is not confirmed. ``now`` is the caller's
+    clock (the engine's, so a demo at ``--now`` keeps one timeline); default the wall clock.
     """
     if booking.status != "confirmed":
         return False
     _release_seat(session, booking.slot_id)
-    now = utcnow()
+    now = now or utcnow()
     booking.status = "cancelled"
     booking.cancelled_at = now
     ticket = booking.ticket
@@ -191,7 +193,8 @@ def cancel(session: Session, booking: Booking, *, actor: str = "customer", reaso
 
     cancel_for_ticket(session, ticket.id, reason=f"booking cancelled ({reason or actor})")
     session.add(
-        AuditLog(actor=actor, action="booking.cancel", target=f"booking:{booking.id}", detail={"reason": reason})
+        AuditLog(actor=actor, action="booking.cancel", target=f"booking:{booking.id}", detail={"reason": reason},
+                 at=now)
     )
     session.flush()
     return True
@@ -221,7 +224,7 @@ def reschedule(
         return None
     _release_seat(session, booking.slot_id)
     booking.status = "rescheduled"
-    booking.cancelled_at = utcnow()
+    booking.cancelled_at = now or utcnow()
     booking.ticket.status = "booked"
     session.flush()
     session.add(
@@ -230,6 +233,7 @@ def reschedule(
             action="booking.reschedule",
             target=f"booking:{booking.id}",
             detail={"new_booking": new.id, "start": offer.start.isoformat()},
+            at=booking.cancelled_at,
         )
     )
     return new

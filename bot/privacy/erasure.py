@@ -44,6 +44,7 @@ def erase_customer(session: Session, customer: Customer | None, *, conversation:
     """
     if customer is None and conversation is None:
         raise ValueError("erase_customer needs a customer or a conversation")
+    now = now or datetime.now(UTC)
     if evidence is None:
         from bot.config import load_config
         from bot.evidence.settings import EvidenceSettings
@@ -57,14 +58,14 @@ def erase_customer(session: Session, customer: Customer | None, *, conversation:
         customer.phone_hash = None
         customer.name = None
         customer.address = None
-        customer.erased_at = now or datetime.now(UTC)
+        customer.erased_at = now
     messages = _wipe_chats(session, conversation_ids)
     _wipe_tickets(session, ticket_ids)
     photos = erase_photos(session, conversation_ids=conversation_ids, ticket_ids=ticket_ids, settings=evidence,
                           actor=actor)
     _stop_outbox(session, conversation_ids)
     erased = Erased(len(conversation_ids), len(ticket_ids), messages, photos)
-    _audit(session, customer, conversation, erased, actor)
+    _audit(session, customer, conversation, erased, actor, now)
     session.flush()
     return erased
 
@@ -151,13 +152,14 @@ def _stop_outbox(session: Session, conversation_ids: set[int]) -> None:
 
 
 def _audit(session: Session, customer: Customer | None, conversation: Conversation | None, erased: Erased,
-           actor: str) -> None:
+           actor: str, now: datetime) -> None:
     from bot.store.models import AuditLog
 
     detail = {"tickets_kept": erased.tickets, "messages_erased": erased.messages, "photos_erased": erased.photos,
               "conversations": erased.conversations}
     if customer is not None:
-        session.add(AuditLog(actor=actor, action="customer.erase", target=f"customer:{customer.id}", detail=detail))
+        session.add(AuditLog(actor=actor, action="customer.erase", target=f"customer:{customer.id}", detail=detail,
+                             at=now))
     elif conversation is not None:
         session.add(AuditLog(actor=actor, action="conversation.erase", target=f"conversation:{conversation.id}",
-                             detail=detail))
+                             detail=detail, at=now))
