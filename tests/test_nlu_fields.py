@@ -355,3 +355,18 @@ def test_expecting_place_is_passed_to_the_gazetteer() -> None:
     if p.place is None:
         pytest.skip("gazetteer not available")
     assert (p.place.county, p.intent) == ("温县", "report_fault")
+
+
+@pytest.mark.parametrize("text", ["门锁屏幕一点都不亮", "保险柜一点儿也没反应了", "按了一点也不动"])
+def test_not_at_all_is_no_clock_time(text: str) -> None:
+    """"一点都不亮" says how dead the panel is; it never asks for a visit at one o'clock."""
+    assert parse(text).when is None
+
+
+@pytest.mark.parametrize("text", ["晋祠路一段8号", "建设路二期3号", "光明路东段12号"])
+def test_a_house_number_after_a_road_section_is_no_date(text: str) -> None:
+    assert parse(text).when is None
+
+
+def test_one_oclock_is_still_a_time() -> None:
+    assert parse("明天下午一点来").when is not None
