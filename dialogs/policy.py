@@ -13,12 +13,13 @@ and the customer is told why.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import datetime
 from functools import cache
 
 from dialogs import address, booking, ending, maintenance, subscription, survey, urgent
-from dialogs.choices import WINDOW_KINDS, Ambiguous, pick
+from dialogs.choices import WINDOW_KINDS, Ambiguous, match_choice, pick
 from dialogs.effects import CancelBooking, DetachTicket, EraseCustomer, SaveTicket
 from dialogs.handoff import escalate, handoff_button
 from dialogs.intake import advance, merge
@@ -63,7 +64,8 @@ def _dispatch(turn: Turn) -> None:
         return
     _new_request_after_visit(turn)
     urgent.note_safety_and_urgency(turn)
-    if _dont_know(turn) or _rebook(turn) or _buttons(turn) or _ending(turn) or _address(turn):
+    if _dont_know(turn) or _rebook(turn) or _typed_decline(turn) or _buttons(turn) or _ending(turn) \
+            or _address(turn) or _second_device(turn):
         return
     _intents_and_stage(turn)
 
@@ -137,6 +139,38 @@ def _buttons(turn: Turn) -> bool:
     return bool(choice) and _pressed(turn, choice)
 
 
+def _typed_decline(turn: Turn) -> bool:
+    """"这几个时间都不行，先不弄了": a decline typed over the offers beats a loose typed pick (一个 pressed
+    button still means the button)."""
+    if match_choice(turn.s, turn.parse.text) is not None:
+        return False
+    return _ending(turn)
+
+
+def _second_device(turn: Turn) -> bool:
+    """After a booking, "另外家里的保险柜也坏了": another device gets its own request (place, address and
+    phone carried over); the booked visit is left as it is. A correction ("说错了，是…") is not this."""
+    s, p = turn.s, turn.parse
+    if s.stage != BOOKED or not (p.product or p.brand):
+        return False
+    if (p.product or s.product) == s.product and (p.brand or s.brand) == s.brand:
+        return False
+    said = squash(p.text)
+    if not _is_command(said, "another_device") or _is_command(said, "correction"):
+        return False
+    kept = booking.remembered(s) or {}
+    turn.effect(DetachTicket())
+    turn.s = new = ConversationState(stage=INTAKE, turns=s.turns, survey=s.survey)
+    for key in ("place", "phone", "address"):
+        setattr(new, key, kept.get(key))
+    changed = merge(turn)
+    cat = turn.services.catalog
+    turn.lead(say("second_device", brand=new.brand or "", product=cat.product_label(new.product)))
+    turn.summarised = True
+    advance(turn, changed=changed | {"place"})
+    return True
+
+
 def _ending(turn: Turn) -> bool:
     reason = ending.decline_reason(turn.parse.text)
     return bool(reason) and _decline(turn, reason)
@@ -189,7 +223,34 @@ def _intents_and_stage(turn: Turn) -> None:
     if not changed and not turn.phone_invalid:
         _no_new_facts(turn)
         return
+    _note_other_answer(turn, changed)
     advance(turn, changed=changed)
+
+
+def _note_other_answer(turn: Turn, changed: set[str]) -> None:
+    """Asked one thing, told another ("请问详细地址？" → the phone): say it was taken before asking again,
+    so the repeated question does not read as if the answer was lost."""
+    asked, names = turn.before.expecting, texts()["noted_fact_names"]
+    if asked not in names or asked in changed:
+        return
+    got = [names[k] for k in names if k in changed and k != asked]
+    if got:
+        turn.lead(say("noted_fact", what="、".join(got)))
+
+
+def _faq(turn: Turn) -> bool:
+    """A question about the service itself ("你们是机器人吗"): answered, never a misunderstanding."""
+    said = squash(turn.parse.text)
+    for entry in texts()["faq"].values():
+        if said and _faq_pattern(tuple(entry["patterns"])).search(said):
+            turn.lead(entry["answer"])
+            return True
+    return False
+
+
+@cache
+def _faq_pattern(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(patterns))
 
 
 def _visit_finished(turn: Turn) -> bool:
@@ -271,6 +332,12 @@ def _no_new_facts(turn: Turn) -> None:
         return
     if intent in ("thanks", "goodbye"):
         turn.say(say(intent))
+        return
+    if _faq(turn):
+        if s.stage == OFFERING:
+            _reshow_offers(turn)
+        else:
+            advance(turn)
         return
     if intent == "greet" and s.stage == NEW:
         turn.say(say("greet"))
@@ -508,6 +575,9 @@ def _booked_turn(turn: Turn, changed: set[str]) -> None:
         return
     if intent in ("thanks", "goodbye"):
         turn.say(say(intent))
+        return
+    if _faq(turn):
+        turn.flush_lead()
         return
     if intent == "out_of_scope":
         turn.misunderstood = True

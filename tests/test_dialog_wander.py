@@ -1,0 +1,82 @@
+"""Pure policy tests for wandering turns found with the fresh conversation sets (tests/data/*fresh*):
+declines and rebooks worded freely, a decline typed over the offers, a question about the bot, an answer
+to another question, an urgent request heard at once, and a second device after a booking."""
+
+from __future__ import annotations
+
+import pytest
+from dialog_helpers import ALL_IN_ONE, WEN, Chat, P, book, buttons, kinds, texts
+
+from dialogs import DetachTicket, SaveTicket
+from dialogs.ending import decline_reason, wants_rebook
+
+
+@pytest.mark.parametrize(("typed", "reason"), [
+    ("我得跟我老公商量下", "consult"),
+    ("回头问下我爸再定", "consult"),
+    ("先不弄了", "declined"),
+    ("今天不修了吧", "declined"),
+    ("不用来了", "declined"),
+])
+def test_declines_worded_freely(typed: str, reason: str) -> None:
+    assert decline_reason(typed) == reason
+
+
+@pytest.mark.parametrize("typed", ["明天再说个时间", "修不了吗", "别着急慢慢来", "我要取消"])
+def test_not_declines(typed: str) -> None:
+    assert decline_reason(typed) is None
+
+
+@pytest.mark.parametrize("typed", ["再帮我约一次", "想想还是得修", "那还是约吧"])
+def test_rebooks_worded_freely(typed: str) -> None:
+    assert wants_rebook(P(typed, "out_of_scope"))
+
+
+def test_a_decline_typed_over_the_offers_is_not_a_request_for_other_times() -> None:
+    chat = Chat()
+    chat.send(ALL_IN_ONE)
+    step = chat.send(P("这几个都不合适，先不弄了", "deny"))
+    assert kinds(step) == [SaveTicket, DetachTicket] and step.effects[0].reason == "declined"
+
+
+def test_asking_whether_it_is_a_bot_is_answered_and_the_question_comes_back() -> None:
+    chat = Chat()
+    chat.send(P("丹斯提尼保险柜打不开，焦作温县", brand="丹斯提尼", brand_supported=True, product="safe",
+                fault="cannot_open", place=WEN))
+    step = chat.send(P("你们是机器人还是真人", "out_of_scope"))
+    said = texts(step)
+    assert "机器人" in said and "没太明白" not in said and "详细地址" in said
+    assert chat.state.misunderstood == 0 and chat.state.expecting == "address"
+
+
+def test_an_answer_to_another_question_is_acknowledged() -> None:
+    chat = Chat()
+    chat.send(P("丹斯提尼保险柜打不开，焦作温县", brand="丹斯提尼", brand_supported=True, product="safe",
+                fault="cannot_open", place=WEN))
+    step = chat.send(P("13812345678", phone="13812345678"))
+    assert texts(step).startswith("好的，电话已记下。") and "详细地址" in texts(step)
+
+
+def test_an_urgent_request_is_acknowledged_while_questions_remain() -> None:
+    chat = Chat()
+    step = chat.send(P("急！进不去家，旗电佳指纹锁打不开", brand="旗电佳", brand_supported=True, product="lock",
+                       fault="cannot_open", urgent=True))
+    assert "情况紧急" in texts(step) and "哪个城市" in texts(step)
+
+
+def test_a_second_device_after_booking_gets_its_own_request() -> None:
+    chat = Chat()
+    book(chat)
+    step = chat.send(P("另外家里还有个旗电佳指纹锁也没电了", brand="旗电佳", brand_supported=True, product="lock",
+                       fault="no_power"))
+    assert any(isinstance(e, DetachTicket) for e in step.effects)
+    saved = [e for e in step.effects if isinstance(e, SaveTicket)][-1]
+    assert saved.fields["brand"] == "旗电佳" and saved.fields["adcode"] == "410825"
+    assert "另开一张报修单" in texts(step) and buttons(step), "the new device's windows at once"
+
+
+def test_a_brand_correction_after_booking_is_not_a_second_device() -> None:
+    chat = Chat()
+    book(chat)
+    step = chat.send(P("说错了，不是丹斯提尼，是旗电佳的", brand="旗电佳", brand_supported=True, product="lock"))
+    assert not any(isinstance(e, DetachTicket) for e in step.effects)
