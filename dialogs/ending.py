@@ -103,6 +103,8 @@ def restore(turn: Turn) -> None:
     turn.s = new = ConversationState(stage=INTAKE, turns=s.turns, urgent=s.urgent, alerted=s.alerted)
     for key in ("brand", "brand_supported", "product", "fault", "place", "phone", "address"):
         setattr(new, key, prev.get(key))
+    if new.fault:
+        new.asked = ["fault"]  # asked (or told) the first time: a rebook does not ask again
     if new.brand and new.place and new.phone:
         place = new.place_value
         turn.lead(say("rebook_confirm", brand=new.brand, product=turn.services.catalog.product_label(new.product),

@@ -1,6 +1,6 @@
 """Intake: fold what the customer said into the state, check the service area, ask for what is missing.
 
-Order of questions: product, brand, fault (asked once, never blocking), place (which one / which
+Order of questions: product, brand, fault (asked once, never blocking, also when only "坏了" was said), place (which one / which
 town), detailed address, phone. Coverage is checked as soon as brand and place are known, so an
 unserved area is reported before asking anything else.
 
@@ -144,7 +144,8 @@ def advance(turn: Turn, *, changed: set[str] | frozenset[str] = frozenset()) -> 
         turn.ask("product", say("ask.product"), [("product", lbl, lbl, code) for code, lbl in labels.items()])
     elif not s.brand:
         _ask_brand(turn)
-    elif not s.fault and "fault" not in s.asked:
+    elif s.fault in (None, "other") and "fault" not in s.asked:
+        # "坏了", "出毛病了" say nothing of the fault (the NLU reads them as other): asked once, with buttons.
         _ask_fault(turn)
     elif not place and s.place_candidates:
         name = s.place_candidates[0].get("county") or s.place_candidates[0].get("city") or ""

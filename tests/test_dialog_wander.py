@@ -80,3 +80,12 @@ def test_a_brand_correction_after_booking_is_not_a_second_device() -> None:
     book(chat)
     step = chat.send(P("说错了，不是丹斯提尼，是旗电佳的", brand="旗电佳", brand_supported=True, product="lock"))
     assert not any(isinstance(e, DetachTicket) for e in step.effects)
+
+
+def test_a_vague_fault_is_asked_once_then_never_again() -> None:
+    chat = Chat()
+    step = chat.send(P("丹斯提尼保险柜坏了，焦作温县", brand="丹斯提尼", brand_supported=True, product="safe",
+                       fault="other", place=WEN))
+    assert "出了什么问题" in texts(step) and chat.state.expecting == "fault"
+    step = chat.send(P("说不好，就是怪怪的", fault="other"))
+    assert "出了什么问题" not in texts(step) and "详细地址" in texts(step)
