@@ -324,3 +324,8 @@ def test_a_county_short_name_inside_a_numbered_road_is_no_place(text: str) -> No
     """阳西 in 雍阳西道3号 and 泰山 in 泰山道12号 name roads, not the counties 阳西县 / 泰山区."""
     found = find_place(text)
     assert found.place is None, found
+
+
+@pytest.mark.parametrize("text", ["中山一路5号", "解放二路18号", "人民三街6号"])
+def test_a_numbered_road_is_no_place(text: str) -> None:
+    assert find_place(text).place is None
