@@ -90,7 +90,8 @@ def read_address(
 def _segment(text: str, start: int, end: int) -> str | None:
     piece = _LEADING.sub("", text[start:end])
     # A space ends the address where what follows has no address word ("…5号楼201 门锁报警").
-    words = piece.split(" ")
+    # A phone number written between the county and the street ("南京浦口 137… 江浦街道…") is no part of it.
+    words = [w for w in piece.split(" ") if not _PHONE_ONLY.match(w)] or [""]
     kept = [words[0]]
     for word in words[1:]:
         if not _MARKER.search(word):

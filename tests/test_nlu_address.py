@@ -97,3 +97,7 @@ def test_a_street_clause_anywhere_is_the_address(text: str, county: str, address
 @pytest.mark.parametrize("text", ["保险柜输错3次锁了，郑州金水区", "门锁按了5下没反应，电话13800001111"])
 def test_a_clause_with_numbers_but_no_street_is_no_address(text: str) -> None:
     assert parse(text).address is None
+
+
+def test_a_phone_between_the_county_and_the_street_is_left_out() -> None:
+    assert parse("南京浦口 13770881234 江浦街道文德路8号 门锁坏了").address == "江浦街道文德路8号"
