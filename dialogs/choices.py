@@ -32,11 +32,14 @@ _OTHER_BUSINESS = ("ask_human", "complaint", "cancel", "ask_price")
 
 _CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _NUM = r"(\d{1,2}|[零一二两三四五六七八九十]{1,3})"
+# What may stand before and after a pick typed as a position: "好的，那就第一个吧", "我选最后那个就行".
+_PICK_HEAD = r"^(?:好的|好吧|好|行|嗯+|ok|okay|可以|那|那就|就|我|我就|还是|麻烦|帮我|给我)*(?:要|选|选择|挑|定|约|订|预约|安排)?"
+_PICK_TAIL = (r"(?:时间段|时间|时段|选项|师傅|档)?(?:的)?(?:那个|这个|那一个|这一个)?"
+              r"(?:吧|啊|呀|哦|了|就行|就好|可以|行|好了|谢谢)*$")
 # "第2个", "选3", "就第二个吧", "要1号": a position (the whole message is the pick).
-_POSITION = re.compile(
-    r"^(?:那|那就|就|我|我就)?(?:要|选|选择|挑|定|约|订)?(?:第)?" + _NUM
-    + r"(?:个|号|项|条|种)?(?:时间|时段|选项|师傅)?(?:的)?(?:那个|这个)?(?:吧|啊|呀|哦|了|就行|就好|可以)?$"
-)
+_POSITION = re.compile(_PICK_HEAD + r"(?:第)?" + _NUM + r"(?:个|号|项|条|种)?" + _PICK_TAIL)
+# "最后一个", "要最后那个吧": the last listed option.
+_LAST = re.compile(_PICK_HEAD + r"(?:最后|最末)(?:一个|那个|那一个|一项|个)?" + _PICK_TAIL)
 _ENGLISH_POSITION = re.compile(r"^(?:the|option|number|no|#|choice)?(\d|first|second|third|fourth|fifth|1st|2nd|3rd|"
                                r"4th|5th|last)(?:one|option)?(?:please|pls)?$")
 _ENGLISH_ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
@@ -78,12 +81,15 @@ def pick(state: ConversationState, parse: Parse, now: datetime) -> Choice | Ambi
     answer = _yes_no(state, said)  # "确定取消" answers "取消吗？", though it reads as a cancel request
     if answer is not None:
         return answer
-    if not said or parse.intent in _OTHER_BUSINESS or _brings_new_facts(state, parse):
+    if not said:
         return None
     shown = state.choices
+    # A whole message that is a position ("要最后一个") is a pick whatever intent the NLU guessed for it.
     position = _position(said, shown)
     if position is not None:
         return position
+    if parse.intent in _OTHER_BUSINESS or _brings_new_facts(state, parse):
+        return None
     windows = [c for c in shown if c["kind"] in WINDOW_KINDS]
     if windows:
         by_time = _by_time(windows, parse.text, said, now)
@@ -148,7 +154,7 @@ def _number(token: str) -> int | None:
 def _position(said: str, shown: list[dict[str, Any]]) -> Choice | Ambiguous | None:
     """"第2个", "选3", "2", "最后一个", "the second one": the button at that place on screen."""
     listed = [c for c in shown if c["kind"] not in _EXTRA_KINDS] or shown
-    if said in ("最后一个", "最后那个", "最后一个吧", "最后的", "last", "thelastone", "lastone"):
+    if said in ("last", "thelastone", "lastone") or _LAST.fullmatch(said):
         return _choice(listed[-1])
     from_end = _FROM_END.fullmatch(said)
     if from_end:
