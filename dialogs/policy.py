@@ -209,7 +209,7 @@ def _intents_and_stage(turn: Turn) -> None:
     if intent == "ask_price":
         _price(turn)
         return
-    if intent == "reschedule" and s.stage == BOOKED:
+    if intent == "reschedule" and s.stage == BOOKED and not _changes_contact(p):
         merge(turn)
         booking.offer_reschedule(turn)
         return
@@ -251,6 +251,11 @@ def _faq(turn: Turn) -> bool:
 @cache
 def _faq_pattern(patterns: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(patterns))
+
+
+def _changes_contact(p: Parse) -> bool:
+    """"地址改成索河路8号", "电话换一下 150…": 改/换 changes a fact here, not the visit's time."""
+    return bool(p.phone or p.place or address.correction_in(p))
 
 
 def _visit_finished(turn: Turn) -> bool:
@@ -390,6 +395,7 @@ def _pressed(turn: Turn, choice: Choice) -> bool:
     elif kind == "brand_unknown":
         turn.say(say("brand_unknown", product=turn.services.catalog.product_label(s.product)), [handoff_button()])
         s.expecting = "brand"
+        s.asked.append("brand")  # "where to look" asks for the brand again: it counts as a showing
     elif kind in ("place", "town", "brand", "product", "fault"):
         changed = _set_from_choice(turn, choice)
         if s.stage in (OUT_OF_AREA, CLOSED):

@@ -89,3 +89,27 @@ def test_a_vague_fault_is_asked_once_then_never_again() -> None:
     assert "出了什么问题" in texts(step) and chat.state.expecting == "fault"
     step = chat.send(P("说不好，就是怪怪的", fault="other"))
     assert "出了什么问题" not in texts(step) and "详细地址" in texts(step)
+
+
+def test_that_is_it_closes_the_request() -> None:
+    chat = Chat()
+    chat.send(ALL_IN_ONE)
+    step = chat.send(P("那算了", "deny"))
+    assert step.effects[0].status == "closed" and "需要更正" not in texts(step)
+
+
+def test_the_brand_asked_twice_is_not_asked_a_third_time() -> None:
+    chat = Chat()
+    chat.send(P("锁坏了", product="lock"))
+    chat.send(P("品牌不记得了", "out_of_scope"))  # where to look (the brand question stays open)
+    step = chat.send(P("在焦作温县", place=WEN))
+    assert chat.state.stage == "escalated" and "品牌我问了两次" in texts(step)
+
+
+def test_changing_the_address_or_phone_after_booking_is_not_a_reschedule() -> None:
+    chat = Chat()
+    book(chat)
+    step = chat.send(P("我想改个地址，是建设路15号", "reschedule", address="建设路15号"))
+    assert "地址已更新" in texts(step) and chat.state.stage == "booked"
+    step = chat.send(P("电话也换一下 13912345678", "reschedule", phone="13912345678"))
+    assert "联系电话已更新" in texts(step)
