@@ -35,7 +35,12 @@ _STREET = re.compile(
 )
 # A phone number with its cue is never an address, though it is made of digits ("温州鹿城区 电话1360000…").
 _PHONE_ONLY = re.compile(r"^(?:联系|我的|的)?(?:电话|手机|手机号|号码|联系方式)?(?:号码)?(?:是|为)?[\d+\-]{7,}$")
-_LEADING = re.compile(r"^(?:的|在|是|[:：\s])+")
+# A mobile number however it is written (spaces, dashes, +86), with its cue: cut out before reading.
+_PHONE_IN_TEXT = re.compile(
+    r"(?:(?:联系|我的)?(?:电话|手机|手机号|号码|联系方式)(?:号码)?(?:是|为)?[:：]?\s*)?"
+    r"(?:\+?86[\s-]*)?1[3-9]\d(?:[\s-]*\d){8}(?!\d)"
+)
+_LEADING = re.compile(r"^(?:我家住在|我家住|我家在|我住在|我们在|我在|我住|家住|住在|家在|人在|的|在|是|[:：\s])+")
 _TRAILING = re.compile(r"(?:的|这边|那边|这里|那里|附近|家里|一带|这儿|那儿|[\s:：-])+$")
 MAX_ADDRESS_CHARS = 80
 _HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -87,8 +92,13 @@ def read_address(
     return None
 
 
+def looks_like_street(text: str) -> bool:
+    """Whether some clause of ``text`` is a street address by itself (福新中路77号, 幸福小区5栋)."""
+    return bool(_STREET.search(text))
+
+
 def _segment(text: str, start: int, end: int) -> str | None:
-    piece = _LEADING.sub("", text[start:end])
+    piece = _LEADING.sub("", _PHONE_IN_TEXT.sub(" ", text[start:end]))
     # A space ends the address where what follows has no address word ("…5号楼201 门锁报警").
     # A phone number written between the county and the street ("南京浦口 137… 江浦街道…") is no part of it.
     words = [w for w in piece.split(" ") if not _PHONE_ONLY.match(w)] or [""]

@@ -16,7 +16,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from nlu import intents
-from nlu.address import ADDRESS_CUE, read_address
+from nlu.address import ADDRESS_CUE, looks_like_street, read_address
 from nlu.brands import BrandHit, BrandMatcher
 from nlu.defaults import default_settings
 from nlu.evidence import fault_text, intent_text, without_slot_cues
@@ -212,7 +212,7 @@ class Engine:
         self, norm: str, span: tuple[int, int] | None, brand: BrandHit | None, expecting: bool
     ) -> str | None:
         """The street address below the place, when the message has one (see nlu.address)."""
-        if span is None and not expecting and not ADDRESS_CUE.search(norm):
+        if span is None and not expecting and not ADDRESS_CUE.search(norm) and not looks_like_street(norm):
             return None
 
         def stops() -> list[int]:

@@ -101,3 +101,13 @@ def test_a_clause_with_numbers_but_no_street_is_no_address(text: str) -> None:
 
 def test_a_phone_between_the_county_and_the_street_is_left_out() -> None:
     assert parse("南京浦口 13770881234 江浦街道文德路8号 门锁坏了").address == "江浦街道文德路8号"
+
+
+def test_a_street_address_alone_is_read_at_any_stage() -> None:
+    """"自由路20号" typed over the offers corrects the address; no place or cue is needed."""
+    assert parse("自由路20号").address == "自由路20号"
+    assert parse("我住在建设路12号，保险柜坏了").address == "建设路12号"
+
+
+def test_a_phone_with_spaces_given_for_the_address_is_no_address() -> None:
+    assert parse("电话号码是 188 3781 2345", expecting="address").address is None
