@@ -56,6 +56,7 @@ def slot_taken(state: ConversationState, services: Services, now: datetime) -> S
 
 # -- the turn ---------------------------------------------------------------------------------------
 def _dispatch(turn: Turn) -> None:
+    _check_handoff_intent(turn)
     if _command(turn):
         return
     # Answers to what the bot asked on its own initiative (survey, maintenance) and 退订, then the answer
@@ -68,6 +69,14 @@ def _dispatch(turn: Turn) -> None:
             or _address(turn) or _second_device(turn):
         return
     _intents_and_stage(turn)
+
+
+def _check_handoff_intent(turn: Turn) -> None:
+    """Believe "ask_human" / "complaint" only with a word that says so (texts.yml ``intent_cues``)."""
+    p = turn.parse
+    cues = texts()["intent_cues"].get(p.intent or "")
+    if cues and not any(squash(str(c)) in squash(p.text) for c in cues):
+        turn.parse = replace(p, intent="out_of_scope")
 
 
 def _command(turn: Turn) -> bool:

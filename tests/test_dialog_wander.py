@@ -113,3 +113,24 @@ def test_changing_the_address_or_phone_after_booking_is_not_a_reschedule() -> No
     assert "地址已更新" in texts(step) and chat.state.stage == "booked"
     step = chat.send(P("电话也换一下 13912345678", "reschedule", phone="13912345678"))
     assert "联系电话已更新" in texts(step)
+
+
+@pytest.mark.parametrize(("typed", "intent"), [("等我下班回去再说吧", "ask_human"), ("想了想还是得修，再约一次", "complaint")])
+def test_a_handoff_intent_without_a_word_for_it_does_not_hand_off(typed: str, intent: str) -> None:
+    chat = Chat()
+    chat.send(ALL_IN_ONE)
+    step = chat.send(P(typed, intent))
+    assert chat.state.stage != "escalated", texts(step)
+
+
+@pytest.mark.parametrize(("typed", "intent"), [("我要人工客服", "ask_human"), ("师傅态度太差了", "complaint")])
+def test_a_handoff_intent_with_its_word_still_hands_off(typed: str, intent: str) -> None:
+    chat = Chat()
+    chat.send(ALL_IN_ONE)
+    chat.send(P(typed, intent))
+    assert chat.state.stage == "escalated"
+
+
+def test_putting_it_off_closes_the_request() -> None:
+    assert decline_reason("等我下班回去再说吧") == "declined"
+    assert decline_reason("明天下午再说个时间吧") is None
