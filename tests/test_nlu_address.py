@@ -111,3 +111,7 @@ def test_a_street_address_alone_is_read_at_any_stage() -> None:
 
 def test_a_phone_with_spaces_given_for_the_address_is_no_address() -> None:
     assert parse("电话号码是 188 3781 2345", expecting="address").address is None
+
+
+def test_the_address_keeps_the_letters_as_typed() -> None:
+    assert parse("南宁青秀区民族大道100号B座1801，保险箱打不开").address == "民族大道100号B座1801"

@@ -370,3 +370,8 @@ def test_a_house_number_after_a_road_section_is_no_date(text: str) -> None:
 
 def test_one_oclock_is_still_a_time() -> None:
     assert parse("明天下午一点来").when is not None
+
+
+@pytest.mark.parametrize("text", ["保险柜显示 bat lo", "门锁屏幕 LO BAT"])
+def test_panel_battery_codes_are_no_power(text: str) -> None:
+    assert parse(text).fault == "no_power"
