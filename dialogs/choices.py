@@ -56,6 +56,8 @@ _PM_PARTS = ("下午", "傍晚", "晚上", "夜里")
 # "Whichever comes first": the earliest window ("随便" to a list of windows means any will do).
 _EARLIEST = ("最早", "最快", "最近", "越快越好", "越早越好", "最先", "随便", "都行", "都可以", "哪个都行", "earliest",
              "soonest")
+# Words of a question about the windows ("最早什么时候能来"), which never pick one.
+_ASKING = ("什么时候", "啥时候", "什么时间", "几点", "哪天", "多久", "when")
 # Filler around a named pick: "就南京那个吧" → 南京.
 _FILLER_HEAD = re.compile(r"^(?:那|那就|就|我|我就|是|在|我在|我要|我选|要|选|选择)+")
 _FILLER_TAIL = re.compile(r"(?:的|那个|这个|那一个|这一个|那边|这边|吧|啊|呀|哦|呢|嘛|了|就行|就好|可以)+$")
@@ -194,6 +196,8 @@ def _by_time(windows: list[dict[str, Any]], text: str, said: str, now: datetime)
     """"最早的那个", "周五上午那个", "就 8 点那个", "王师傅那个": the windows fitting every clue given."""
     if "不" in said or "没" in said:
         return None  # "周五上午不行", "最早的不方便": a refusal, not a pick
+    if any(q in said for q in _ASKING):
+        return None  # "那最早什么时候": a question about the windows, not a pick
     tests = _clues(windows, text, said, now)
     fitting = [c for c in windows if all(test(c) for test in tests)]
     if fitting and any(w in said for w in _EARLIEST):

@@ -98,7 +98,9 @@ def looks_like_street(text: str) -> bool:
 
 
 def _segment(text: str, start: int, end: int) -> str | None:
-    piece = _LEADING.sub("", _PHONE_IN_TEXT.sub(" ", text[start:end]))
+    piece = _PHONE_IN_TEXT.sub(" ", text[start:end])
+    # "地址和电话一起给你：泉城路188号": what follows a colon is the address, the words before it are talk.
+    piece = _LEADING.sub("", re.split(r"[:：]", piece)[-1] if _STREET.search(piece) else piece)
     # A space ends the address where what follows has no address word ("…5号楼201 门锁报警").
     # A phone number written between the county and the street ("南京浦口 137… 江浦街道…") is no part of it.
     words = [w for w in piece.split(" ") if not _PHONE_ONLY.match(w)] or [""]

@@ -262,3 +262,9 @@ def test_a_position_is_a_pick_whatever_intent_the_nlu_guessed() -> None:
     chat, _ = offered()
     step = chat.send(P("要最后一个", "complaint"))
     assert booked_window(step) == ("王强", "24 11:00")
+
+
+def test_a_question_about_the_earliest_window_is_not_a_pick() -> None:
+    chat, _ = offered()
+    step = chat.send(P("那最早什么时候能来", "ask_progress"))
+    assert not effects_of(step, BookSlot)

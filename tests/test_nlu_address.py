@@ -115,3 +115,7 @@ def test_a_phone_with_spaces_given_for_the_address_is_no_address() -> None:
 
 def test_the_address_keeps_the_letters_as_typed() -> None:
     assert parse("南宁青秀区民族大道100号B座1801，保险箱打不开").address == "民族大道100号B座1801"
+
+
+def test_talk_before_a_colon_is_no_part_of_the_address() -> None:
+    assert parse("地址和电话一起给你：泉城路188号，15963081234").address == "泉城路188号"

@@ -375,3 +375,9 @@ def test_one_oclock_is_still_a_time() -> None:
 @pytest.mark.parametrize("text", ["保险柜显示 bat lo", "门锁屏幕 LO BAT"])
 def test_panel_battery_codes_are_no_power(text: str) -> None:
     assert parse(text).fault == "no_power"
+
+
+@pytest.mark.parametrize(("text", "product"), [("不是保险柜，是门锁，旗电佳的", "lock"), ("倒不是门锁，是保险箱坏了", "safe"),
+                                               ("保险柜的密码锁坏了", "safe")])
+def test_a_denied_product_gives_way_to_the_other(text: str, product: str) -> None:
+    assert parse(text).product == product
