@@ -33,7 +33,7 @@ _OTHER_BUSINESS = ("ask_human", "complaint", "cancel", "ask_price")
 _CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _NUM = r"(\d{1,2}|[零一二两三四五六七八九十]{1,3})"
 # What may stand before and after a pick typed as a position: "好的，那就第一个吧", "我选最后那个就行".
-_PICK_HEAD = r"^(?:好的|好吧|好|行|嗯+|ok|okay|可以|那|那就|就|我|我就|还是|麻烦|帮我|给我)*(?:要|选|选择|挑|定|约|订|预约|安排)?"
+_PICK_HEAD = r"^(?:好的|好吧|好|行|嗯+|呃+|额|那个|就是|ok|okay|可以|那|那就|就|我|我就|还是|麻烦|帮我|给我)*(?:要|选|选择|挑|定|约|订|预约|安排)?"
 _PICK_TAIL = (r"(?:时间段|时间|时段|选项|师傅|档)?(?:的)?(?:那个|这个|那一个|这一个)?"
               r"(?:吧|啊|呀|哦|了|就行|就好|可以|行|好了|谢谢)*$")
 # "第2个", "选3", "就第二个吧", "要1号": a position (the whole message is the pick).
@@ -126,11 +126,18 @@ def _yes_no(state: ConversationState, said: str) -> Choice | None:
     if "yes" not in kinds or "no" not in kinds:
         return None
     words = _answer_words()
-    if said in words["yes"]:
-        return _choice(kinds["yes"])
-    if said in words["no"]:
-        return _choice(kinds["no"])
+    # "不取消了", "嗯好的吧", "确定啊": the answer with a filler before or a particle after.
+    core = _ANSWER_TAIL.sub("", _ANSWER_HEAD.sub("", said)) or said
+    for answer in (said, core):
+        if answer in words["yes"]:
+            return _choice(kinds["yes"])
+        if answer in words["no"]:
+            return _choice(kinds["no"])
     return None
+
+
+_ANSWER_HEAD = re.compile(r"^(?:呃|额|嗯(?=.)|那|那就|还是)+")
+_ANSWER_TAIL = re.compile(r"(?:了|吧|啦|呀|啊|哈|哦|呢|嘛|的吧|谢谢)+$")
 
 
 @cache

@@ -353,8 +353,9 @@ def _no_new_facts(turn: Turn) -> None:
         else:
             advance(turn)
         return
-    if intent == "greet" and s.stage == NEW:
-        turn.say(say("greet"))
+    if s.stage == NEW and (intent == "greet" or (intent == "report_fault" and not s.started
+                                                  and _is_command(squash(turn.parse.text), "repair_request"))):
+        turn.say(say("greet"))  # "你好我要报修": what we need to know, not "I only do repairs"
         return
     if intent == "reschedule" and s.stage == OFFERING:
         turn.ask("time", say("ask.time"))  # "另约个时间": which time suits them?
@@ -575,14 +576,14 @@ def _booked_turn(turn: Turn, changed: set[str]) -> None:
         # The street address of a new county, asked for above: now the visit can be re-planned.
         booking.offer_reschedule(turn, lead=say("place_changed_after_booking"))
         return
-    if "address" in changed:
-        turn.say(say("updated_address", address=address.mask(s.address)))
+    if changed & {"address", "phone"} and "when" not in changed:
+        # Both may be corrected in one message ("电话写错了，是…，地址是…"): say back each.
+        said = [say("updated_address", address=address.mask(s.address))] if "address" in changed else []
+        said += [say("updated_phone", phone=mask_phone(s.phone))] if "phone" in changed else []
+        turn.say("".join(said))
         return
     if "when" in changed:
         booking.offer_reschedule(turn)
-        return
-    if "phone" in changed:
-        turn.say(say("updated_phone", phone=mask_phone(s.phone)))
         return
     if turn.phone_invalid:
         turn.ask("phone", say("phone_invalid"))

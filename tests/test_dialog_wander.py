@@ -134,3 +134,38 @@ def test_a_handoff_intent_with_its_word_still_hands_off(typed: str, intent: str)
 def test_putting_it_off_closes_the_request() -> None:
     assert decline_reason("等我下班回去再说吧") == "declined"
     assert decline_reason("明天下午再说个时间吧") is None
+
+
+def test_asking_for_a_repair_with_no_facts_gets_the_greeting_not_a_refusal() -> None:
+    step = Chat().send(P("你好我要报修"))
+    assert "请告诉我品牌" in texts(step) and "只负责" not in texts(step)
+
+
+def test_a_no_with_a_particle_answers_the_cancel_question() -> None:
+    chat = Chat()
+    book(chat)
+    chat.send(P("我要取消", "cancel"))
+    step = chat.send(P("不取消了", "deny"))
+    assert "预约保持不变" in texts(step) and chat.state.stage == "booked"
+
+
+def test_a_pick_after_a_voice_filler() -> None:
+    chat = Chat()
+    step = chat.send(ALL_IN_ONE)
+    step = chat.send(P("呃第一个吧", "out_of_scope"))
+    assert "预约成功" in texts(step)
+
+
+def test_phone_and_address_corrected_together_after_booking_are_both_said_back() -> None:
+    chat = Chat()
+    book(chat)
+    step = chat.send(P("电话写错了，是13912345678，地址是建设路15号", phone="13912345678", address="建设路15号"))
+    assert "地址已更新" in texts(step) and "联系电话已更新" in texts(step)
+
+
+def test_an_english_street_answers_the_address_question_whatever_the_intent() -> None:
+    chat = Chat()
+    chat.send(P("丹斯提尼保险柜打不开，焦作温县，13812345678", brand="丹斯提尼", brand_supported=True,
+                product="safe", fault="cannot_open", place=WEN, phone="13812345678"))
+    step = chat.send(P("88 Yuncheng Road", "goodbye"))
+    assert buttons(step) and chat.state.address == "88 Yuncheng Road"
