@@ -83,6 +83,9 @@ def pick(state: ConversationState, parse: Parse, now: datetime) -> Choice | Ambi
     answer = _yes_no(state, said)  # "确定取消" answers "取消吗？", though it reads as a cancel request
     if answer is not None:
         return answer
+    single = _the_one_window(state, said)  # "可以" to the one window on screen takes it
+    if single is not None:
+        return single
     if not said:
         return None
     shown = state.choices
@@ -134,6 +137,16 @@ def _yes_no(state: ConversationState, said: str) -> Choice | None:
         if answer in words["no"]:
             return _choice(kinds["no"])
     return None
+
+
+def _the_one_window(state: ConversationState, said: str) -> Choice | None:
+    """A plain yes when exactly one window is on screen (beside "another time"): that window."""
+    windows = [c for c in state.choices if c["kind"] in WINDOW_KINDS]
+    if len(windows) != 1:
+        return None
+    core = _ANSWER_TAIL.sub("", _ANSWER_HEAD.sub("", said)) or said
+    yes = _answer_words()["yes"] | {"就这个", "这个", "就它", "那就这个", "这个可以", "这个时间可以", "这个时间"}
+    return _choice(windows[0]) if core in yes or said in yes else None
 
 
 _ANSWER_HEAD = re.compile(r"^(?:呃|额|嗯(?=.)|那|那就|还是)+")

@@ -268,3 +268,14 @@ def test_a_question_about_the_earliest_window_is_not_a_pick() -> None:
     chat, _ = offered()
     step = chat.send(P("那最早什么时候能来", "ask_progress"))
     assert not effects_of(step, BookSlot)
+
+
+def test_a_yes_to_the_only_window_on_screen_takes_it() -> None:
+    from dialog_helpers import slot
+
+    services = FakeServices()
+    services.slots = [slot(0, "王强", 20)]
+    chat = Chat(services)
+    chat.send(ALL_IN_ONE)
+    step = chat.send(P("可以", "affirm"))
+    assert effects_of(step, BookSlot), texts(step)
