@@ -381,3 +381,9 @@ def test_panel_battery_codes_are_no_power(text: str) -> None:
                                                ("保险柜的密码锁坏了", "safe")])
 def test_a_denied_product_gives_way_to_the_other(text: str, product: str) -> None:
     assert parse(text).product == product
+
+
+@pytest.mark.parametrize(("text", "fault"), [("门锁屏幕闪烁 LOW POWER", "no_power"), ("保险柜显示 BATT", "no_power"),
+                                             ("门锁语音“非法用户”", "alarm"), ("显示密码错误三次后就锁了", "locked_out")])
+def test_more_panel_messages(text: str, fault: str) -> None:
+    assert parse(text).fault == fault
