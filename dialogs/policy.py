@@ -162,9 +162,10 @@ def _second_device(turn: Turn) -> bool:
     s, p = turn.s, turn.parse
     if s.stage != BOOKED or not (p.product or p.brand):
         return False
-    if (p.product or s.product) == s.product and (p.brand or s.brand) == s.brand:
-        return False
     said = squash(p.text)
+    same_kind = (p.product or s.product) == s.product and (p.brand or s.brand) == s.brand
+    if same_kind and not _is_command(said, "another_same_device"):
+        return False
     if not _is_command(said, "another_device") or _is_command(said, "correction"):
         return False
     kept = booking.remembered(s) or {}

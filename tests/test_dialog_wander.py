@@ -169,3 +169,11 @@ def test_an_english_street_answers_the_address_question_whatever_the_intent() ->
                 product="safe", fault="cannot_open", place=WEN, phone="13812345678"))
     step = chat.send(P("88 Yuncheng Road", "goodbye"))
     assert buttons(step) and chat.state.address == "88 Yuncheng Road"
+
+
+def test_another_device_of_the_same_kind_after_booking_gets_its_own_request() -> None:
+    chat = Chat()
+    book(chat)
+    step = chat.send(P("我家还有一把丹斯提尼的保险柜也坏了", brand="丹斯提尼", brand_supported=True, product="safe",
+                       fault="other"))
+    assert any(isinstance(e, DetachTicket) for e in step.effects) and "另开一张报修单" in texts(step)
