@@ -72,10 +72,16 @@ def _dispatch(turn: Turn) -> None:
 
 
 def _check_handoff_intent(turn: Turn) -> None:
-    """Believe "ask_human" / "complaint" only with a word that says so (texts.yml ``intent_cues``)."""
+    """Believe "ask_human" / "complaint" / "ask_price" only with a word that says so (texts.yml ``intent_cues``);
+    a question about when the technician comes is a progress question (``eta_question``)."""
     p = turn.parse
+    said = squash(p.text)
+    if p.intent in ("ask_price", "reschedule", "out_of_scope") and not p.when \
+            and any(squash(w) in said for w in texts()["eta_question"]):
+        turn.parse = replace(p, intent="ask_progress")
+        return
     cues = texts()["intent_cues"].get(p.intent or "")
-    if cues and not any(squash(str(c)) in squash(p.text) for c in cues):
+    if cues and not any(squash(str(c)) in said for c in cues):
         turn.parse = replace(p, intent="out_of_scope")
 
 

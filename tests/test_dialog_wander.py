@@ -177,3 +177,18 @@ def test_another_device_of_the_same_kind_after_booking_gets_its_own_request() ->
     step = chat.send(P("我家还有一把丹斯提尼的保险柜也坏了", brand="丹斯提尼", brand_supported=True, product="safe",
                        fault="other"))
     assert any(isinstance(e, DetachTicket) for e in step.effects) and "另开一张报修单" in texts(step)
+
+
+@pytest.mark.parametrize(("typed", "intent"), [("大概多久能上门", "ask_price"), ("要等多长时间", "reschedule")])
+def test_a_question_about_when_is_answered_as_progress(typed: str, intent: str) -> None:
+    chat = Chat()
+    book(chat)
+    step = chat.send(P(typed, intent))
+    assert "师傅已预约在" in texts(step)
+
+
+def test_a_price_intent_without_money_words_is_not_quoted() -> None:
+    chat = Chat()
+    chat.send(ALL_IN_ONE)
+    step = chat.send(P("你们周末上班吗", "ask_price"))
+    assert "维修费" not in texts(step) and "上门检测费" not in texts(step)
