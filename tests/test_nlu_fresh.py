@@ -19,8 +19,8 @@ DATA = Path(__file__).resolve().parent / "data"
 FLOORS = {
     "nlu_fresh_dev.jsonl": {"all_fields": 0.95, "brand": 0.98, "product": 0.98, "fault": 0.96, "place": 0.97,
                             "phone": 0.98, "address": 0.98, "urgent": 0.98},
-    "nlu_fresh_locked.jsonl": {"all_fields": 0.88, "brand": 0.98, "product": 0.98, "fault": 0.90, "place": 0.97,
-                               "phone": 0.98, "address": 0.97, "urgent": 0.97},
+    "nlu_fresh_locked.jsonl": {"all_fields": 0.89, "brand": 0.98, "product": 0.98, "fault": 0.90, "place": 0.97,
+                               "phone": 0.98, "address": 0.98, "urgent": 0.97},
 }
 
 
