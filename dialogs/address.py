@@ -43,8 +43,8 @@ def take_reply(parse: Parse) -> str | None:
     """
     if parse.address:
         return parse.address.strip() or None
-    if parse.intent in _NOT_AN_ANSWER or is_refusal(parse.text):
-        return None
+    if (parse.intent in _NOT_AN_ANSWER and not _is_street(parse.text)) or is_refusal(parse.text):
+        return None  # ("88 Yuncheng Road" once read as a goodbye: a street is an answer whatever the intent)
     text = strip_place(parse.text, parse)
     if parse.phone:
         text = re.sub(r"[+\d\s-]{7,}", " ", text)
@@ -54,6 +54,11 @@ def take_reply(parse: Parse) -> str | None:
     if any(squash(w) in said for w in texts()["commands"]["dont_know"]):
         return None
     return text if _looks_like_words(text) and _HAS_DETAIL.search(text) else None
+
+
+def _is_street(text: str) -> bool:
+    """A street with its number, Chinese or English ("中州中路218号", "88 Yuncheng Road")."""
+    return bool(_HEAD_NUMBER.match(text.strip()) or _ENGLISH_STREET.search(text))
 
 
 def _address_parts(text: str) -> str:

@@ -32,11 +32,14 @@ _OTHER_BUSINESS = ("ask_human", "complaint", "cancel", "ask_price")
 
 _CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _NUM = r"(\d{1,2}|[零一二两三四五六七八九十]{1,3})"
+# What may stand before and after a pick typed as a position: "好的，那就第一个吧", "我选最后那个就行".
+_PICK_HEAD = r"^(?:好的|好吧|好|行|嗯+|呃+|额|那个|就是|ok|okay|可以|那|那就|就|我|我就|还是|麻烦|帮我|给我)*(?:要|选|选择|挑|定|约|订|预约|安排)?"
+_PICK_TAIL = (r"(?:时间段|时间|时段|选项|师傅|档)?(?:的)?(?:那个|这个|那一个|这一个)?"
+              r"(?:吧|啊|呀|哦|了|就行|就好|可以|行|好了|谢谢)*$")
 # "第2个", "选3", "就第二个吧", "要1号": a position (the whole message is the pick).
-_POSITION = re.compile(
-    r"^(?:那|那就|就|我|我就)?(?:要|选|选择|挑|定|约|订)?(?:第)?" + _NUM
-    + r"(?:个|号|项|条|种)?(?:时间|时段|选项|师傅)?(?:的)?(?:那个|这个)?(?:吧|啊|呀|哦|了|就行|就好|可以)?$"
-)
+_POSITION = re.compile(_PICK_HEAD + r"(?:第)?" + _NUM + r"(?:个|号|项|条|种)?" + _PICK_TAIL)
+# "最后一个", "要最后那个吧": the last listed option.
+_LAST = re.compile(_PICK_HEAD + r"(?:最后|最末)(?:一个|那个|那一个|一项|个)?" + _PICK_TAIL)
 _ENGLISH_POSITION = re.compile(r"^(?:the|option|number|no|#|choice)?(\d|first|second|third|fourth|fifth|1st|2nd|3rd|"
                                r"4th|5th|last)(?:one|option)?(?:please|pls)?$")
 _ENGLISH_ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
@@ -53,6 +56,8 @@ _PM_PARTS = ("下午", "傍晚", "晚上", "夜里")
 # "Whichever comes first": the earliest window ("随便" to a list of windows means any will do).
 _EARLIEST = ("最早", "最快", "最近", "越快越好", "越早越好", "最先", "随便", "都行", "都可以", "哪个都行", "earliest",
              "soonest")
+# Words of a question about the windows ("最早什么时候能来"), which never pick one.
+_ASKING = ("什么时候", "啥时候", "什么时间", "几点", "哪天", "多久", "when")
 # Filler around a named pick: "就南京那个吧" → 南京.
 _FILLER_HEAD = re.compile(r"^(?:那|那就|就|我|我就|是|在|我在|我要|我选|要|选|选择)+")
 _FILLER_TAIL = re.compile(r"(?:的|那个|这个|那一个|这一个|那边|这边|吧|啊|呀|哦|呢|嘛|了|就行|就好|可以)+$")
@@ -78,12 +83,18 @@ def pick(state: ConversationState, parse: Parse, now: datetime) -> Choice | Ambi
     answer = _yes_no(state, said)  # "确定取消" answers "取消吗？", though it reads as a cancel request
     if answer is not None:
         return answer
-    if not said or parse.intent in _OTHER_BUSINESS or _brings_new_facts(state, parse):
+    single = _the_one_window(state, said)  # "可以" to the one window on screen takes it
+    if single is not None:
+        return single
+    if not said:
         return None
     shown = state.choices
+    # A whole message that is a position ("要最后一个") is a pick whatever intent the NLU guessed for it.
     position = _position(said, shown)
     if position is not None:
         return position
+    if parse.intent in _OTHER_BUSINESS or _brings_new_facts(state, parse):
+        return None
     windows = [c for c in shown if c["kind"] in WINDOW_KINDS]
     if windows:
         by_time = _by_time(windows, parse.text, said, now)
@@ -118,11 +129,28 @@ def _yes_no(state: ConversationState, said: str) -> Choice | None:
     if "yes" not in kinds or "no" not in kinds:
         return None
     words = _answer_words()
-    if said in words["yes"]:
-        return _choice(kinds["yes"])
-    if said in words["no"]:
-        return _choice(kinds["no"])
+    # "不取消了", "嗯好的吧", "确定啊": the answer with a filler before or a particle after.
+    core = _ANSWER_TAIL.sub("", _ANSWER_HEAD.sub("", said)) or said
+    for answer in (said, core):
+        if answer in words["yes"]:
+            return _choice(kinds["yes"])
+        if answer in words["no"]:
+            return _choice(kinds["no"])
     return None
+
+
+def _the_one_window(state: ConversationState, said: str) -> Choice | None:
+    """A plain yes when exactly one window is on screen (beside "another time"): that window."""
+    windows = [c for c in state.choices if c["kind"] in WINDOW_KINDS]
+    if len(windows) != 1:
+        return None
+    core = _ANSWER_TAIL.sub("", _ANSWER_HEAD.sub("", said)) or said
+    yes = _answer_words()["yes"] | {"就这个", "这个", "就它", "那就这个", "这个可以", "这个时间可以", "这个时间"}
+    return _choice(windows[0]) if core in yes or said in yes else None
+
+
+_ANSWER_HEAD = re.compile(r"^(?:呃|额|嗯(?=.)|那|那就|还是)+")
+_ANSWER_TAIL = re.compile(r"(?:了|吧|啦|呀|啊|哈|哦|呢|嘛|的吧|谢谢)+$")
 
 
 @cache
@@ -148,7 +176,7 @@ def _number(token: str) -> int | None:
 def _position(said: str, shown: list[dict[str, Any]]) -> Choice | Ambiguous | None:
     """"第2个", "选3", "2", "最后一个", "the second one": the button at that place on screen."""
     listed = [c for c in shown if c["kind"] not in _EXTRA_KINDS] or shown
-    if said in ("最后一个", "最后那个", "最后一个吧", "最后的", "last", "thelastone", "lastone"):
+    if said in ("last", "thelastone", "lastone") or _LAST.fullmatch(said):
         return _choice(listed[-1])
     from_end = _FROM_END.fullmatch(said)
     if from_end:
@@ -188,6 +216,8 @@ def _by_time(windows: list[dict[str, Any]], text: str, said: str, now: datetime)
     """"最早的那个", "周五上午那个", "就 8 点那个", "王师傅那个": the windows fitting every clue given."""
     if "不" in said or "没" in said:
         return None  # "周五上午不行", "最早的不方便": a refusal, not a pick
+    if any(q in said for q in _ASKING):
+        return None  # "那最早什么时候": a question about the windows, not a pick
     tests = _clues(windows, text, said, now)
     fitting = [c for c in windows if all(test(c) for test in tests)]
     if fitting and any(w in said for w in _EARLIEST):

@@ -8,6 +8,7 @@ decline, a cancellation or a visit offers windows straight away, confirming thos
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Any
 
@@ -33,16 +34,32 @@ def _decline_words() -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple((reason, tuple(squash(w) for w in table[reason])) for reason in DECLINE_REASONS)
 
 
+@cache
+def _decline_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    table = texts()["commands"].get("decline_patterns") or {}
+    return tuple((reason, re.compile("|".join(table[reason]))) for reason in DECLINE_REASONS if table.get(reason))
+
+
+@cache
+def _rebook_pattern() -> re.Pattern[str] | None:
+    patterns = texts()["commands"].get("rebook_patterns") or []
+    return re.compile("|".join(patterns)) if patterns else None
+
+
 def decline_reason(text: str) -> str | None:
     """Why the customer ends the request ("self_fix", "consult" …), or None if they do not.
 
-    A message that says 取消 is a cancellation (its own flow), not a decline.
+    A message that says 取消 is a cancellation (its own flow), not a decline. The phrase lists come
+    first; the patterns then catch the wordings lists cannot enumerate ("跟我老婆商量下", "先不弄了").
     """
     said = squash(text)
     if not said or "取消" in said:
         return None
     for reason, words in _decline_words():
         if any(w in said for w in words):
+            return reason
+    for reason, pattern in _decline_patterns():
+        if pattern.search(said):
             return reason
     return None
 
@@ -61,7 +78,10 @@ def close(turn: Turn, reason: str) -> None:
 def wants_rebook(parse: Parse) -> bool:
     """"重新预约", "帮我再约个时间", "还是修吧": the customer asks for a visit again."""
     said = squash(parse.text)
-    return parse.intent == "reschedule" or any(w in said for w in _words("rebook"))
+    if parse.intent == "reschedule" or any(w in said for w in _words("rebook")):
+        return True
+    pattern = _rebook_pattern()
+    return bool(pattern and pattern.search(said))
 
 
 def repeats_fault(parse: Parse, previous: dict[str, Any]) -> bool:
@@ -83,6 +103,8 @@ def restore(turn: Turn) -> None:
     turn.s = new = ConversationState(stage=INTAKE, turns=s.turns, urgent=s.urgent, alerted=s.alerted)
     for key in ("brand", "brand_supported", "product", "fault", "place", "phone", "address"):
         setattr(new, key, prev.get(key))
+    if new.fault:
+        new.asked = ["fault"]  # asked (or told) the first time: a rebook does not ask again
     if new.brand and new.place and new.phone:
         place = new.place_value
         turn.lead(say("rebook_confirm", brand=new.brand, product=turn.services.catalog.product_label(new.product),

@@ -1,6 +1,6 @@
 """Intake: fold what the customer said into the state, check the service area, ask for what is missing.
 
-Order of questions: product, brand, fault (asked once, never blocking), place (which one / which
+Order of questions: product, brand, fault (asked once, never blocking, also when only "坏了" was said), place (which one / which
 town), detailed address, phone. Coverage is checked as soon as brand and place are known, so an
 unserved area is reported before asking anything else.
 
@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from dialogs.address import correction_in, mask
 from dialogs.booking import fault_text, offer
-from dialogs.handoff import handoff_button
+from dialogs.handoff import escalate, handoff_button
 from dialogs.state import INTAKE, NEW, OFFERING, OUT_OF_AREA
-from dialogs.texts import say
+from dialogs.texts import say, texts
 from dialogs.turn import Turn
 from regions.place import Place
 
@@ -137,6 +137,14 @@ def advance(turn: Turn, *, changed: set[str] | frozenset[str] = frozenset()) -> 
         if cov.covered is False:
             _not_served(turn, cov.reason or "out_of_area", say("out_of_area", brand=s.brand, place=place.label))
             return
+    missing = _missing_basic(turn)
+    if missing and s.asked.count(missing) >= _SHOW_LIMIT:
+        # Asked twice already in this request, answered around but never answered: a third time would
+        # only annoy; a person takes over with what is known (the customer hears why).
+        escalate(turn, "misunderstood", text=say("handoff_unanswered", what=texts()["question_names"][missing]))
+        return
+    if missing:
+        s.asked.append(missing)
     if turn.phone_invalid:
         _ask_phone(turn)
     elif not s.product:
@@ -144,7 +152,8 @@ def advance(turn: Turn, *, changed: set[str] | frozenset[str] = frozenset()) -> 
         turn.ask("product", say("ask.product"), [("product", lbl, lbl, code) for code, lbl in labels.items()])
     elif not s.brand:
         _ask_brand(turn)
-    elif not s.fault and "fault" not in s.asked:
+    elif s.fault in (None, "other") and "fault" not in s.asked:
+        # "坏了", "出毛病了" say nothing of the fault (the NLU reads them as other): asked once, with buttons.
         _ask_fault(turn)
     elif not place and s.place_candidates:
         name = s.place_candidates[0].get("county") or s.place_candidates[0].get("city") or ""
@@ -163,6 +172,28 @@ def advance(turn: Turn, *, changed: set[str] | frozenset[str] = frozenset()) -> 
     else:
         only_time = s.stage == OFFERING and not (changed - {"when"})
         offer(turn, summary=not only_time)
+
+
+# Questions counted across the request (not only in a row): what the customer can say at once if they
+# know it. The street address and the phone are left out: they are often given in each other's place.
+_COUNTED = ("product", "brand", "place")
+_SHOW_LIMIT = 2
+
+
+def _missing_basic(turn: Turn) -> str | None:
+    """The counted question ``advance`` is about to ask, if any (same order as there)."""
+    s = turn.s
+    if turn.phone_invalid:
+        return None
+    if not s.product:
+        return "product"
+    if not s.brand:
+        return "brand"
+    if s.fault in (None, "other") and "fault" not in s.asked:
+        return None
+    if not s.place_value and not s.place_candidates:
+        return "place"
+    return None
 
 
 def _label(place: dict) -> str:

@@ -39,6 +39,6 @@ def _book_check(turn: Turn, offer: dict) -> None:
     turn.s = ConversationState(
         stage=INTAKE, turns=before.turns, brand=offer.get("brand"), brand_supported=True,
         product=offer.get("product"), fault="other", place=offer.get("place"), phone=offer.get("phone"),
-        address=offer.get("address"), survey=before.survey,
+        address=offer.get("address"), survey=before.survey, asked=["fault"],  # a check: no fault to ask
     )
     advance(turn, changed={"brand", "product", "fault", "place", "address"})

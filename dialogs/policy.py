@@ -13,12 +13,13 @@ and the customer is told why.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import datetime
 from functools import cache
 
 from dialogs import address, booking, ending, maintenance, subscription, survey, urgent
-from dialogs.choices import WINDOW_KINDS, Ambiguous, pick
+from dialogs.choices import WINDOW_KINDS, Ambiguous, match_choice, pick
 from dialogs.effects import CancelBooking, DetachTicket, EraseCustomer, SaveTicket
 from dialogs.handoff import escalate, handoff_button
 from dialogs.intake import advance, merge
@@ -55,6 +56,7 @@ def slot_taken(state: ConversationState, services: Services, now: datetime) -> S
 
 # -- the turn ---------------------------------------------------------------------------------------
 def _dispatch(turn: Turn) -> None:
+    _check_handoff_intent(turn)
     if _command(turn):
         return
     # Answers to what the bot asked on its own initiative (survey, maintenance) and 退订, then the answer
@@ -63,9 +65,24 @@ def _dispatch(turn: Turn) -> None:
         return
     _new_request_after_visit(turn)
     urgent.note_safety_and_urgency(turn)
-    if _dont_know(turn) or _rebook(turn) or _buttons(turn) or _ending(turn) or _address(turn):
+    if _dont_know(turn) or _rebook(turn) or _typed_decline(turn) or _buttons(turn) or _ending(turn) \
+            or _address(turn) or _second_device(turn):
         return
     _intents_and_stage(turn)
+
+
+def _check_handoff_intent(turn: Turn) -> None:
+    """Believe "ask_human" / "complaint" / "ask_price" only with a word that says so (texts.yml ``intent_cues``);
+    a question about when the technician comes is a progress question (``eta_question``)."""
+    p = turn.parse
+    said = squash(p.text)
+    if p.intent in ("ask_price", "reschedule", "out_of_scope") and not p.when \
+            and any(squash(w) in said for w in texts()["eta_question"]):
+        turn.parse = replace(p, intent="ask_progress")
+        return
+    cues = texts()["intent_cues"].get(p.intent or "")
+    if cues and not any(squash(str(c)) in said for c in cues):
+        turn.parse = replace(p, intent="out_of_scope")
 
 
 def _command(turn: Turn) -> bool:
@@ -137,6 +154,39 @@ def _buttons(turn: Turn) -> bool:
     return bool(choice) and _pressed(turn, choice)
 
 
+def _typed_decline(turn: Turn) -> bool:
+    """"这几个时间都不行，先不弄了": a decline typed over the offers beats a loose typed pick (一个 pressed
+    button still means the button)."""
+    if match_choice(turn.s, turn.parse.text) is not None:
+        return False
+    return _ending(turn)
+
+
+def _second_device(turn: Turn) -> bool:
+    """After a booking, "另外家里的保险柜也坏了": another device gets its own request (place, address and
+    phone carried over); the booked visit is left as it is. A correction ("说错了，是…") is not this."""
+    s, p = turn.s, turn.parse
+    if s.stage != BOOKED or not (p.product or p.brand):
+        return False
+    said = squash(p.text)
+    same_kind = (p.product or s.product) == s.product and (p.brand or s.brand) == s.brand
+    if same_kind and not _is_command(said, "another_same_device"):
+        return False
+    if not _is_command(said, "another_device") or _is_command(said, "correction"):
+        return False
+    kept = booking.remembered(s) or {}
+    turn.effect(DetachTicket())
+    turn.s = new = ConversationState(stage=INTAKE, turns=s.turns, survey=s.survey)
+    for key in ("place", "phone", "address"):
+        setattr(new, key, kept.get(key))
+    changed = merge(turn)
+    cat = turn.services.catalog
+    turn.lead(say("second_device", brand=new.brand or "", product=cat.product_label(new.product)))
+    turn.summarised = True
+    advance(turn, changed=changed | {"place"})
+    return True
+
+
 def _ending(turn: Turn) -> bool:
     reason = ending.decline_reason(turn.parse.text)
     return bool(reason) and _decline(turn, reason)
@@ -175,7 +225,7 @@ def _intents_and_stage(turn: Turn) -> None:
     if intent == "ask_price":
         _price(turn)
         return
-    if intent == "reschedule" and s.stage == BOOKED:
+    if intent == "reschedule" and s.stage == BOOKED and not _changes_contact(p):
         merge(turn)
         booking.offer_reschedule(turn)
         return
@@ -189,7 +239,39 @@ def _intents_and_stage(turn: Turn) -> None:
     if not changed and not turn.phone_invalid:
         _no_new_facts(turn)
         return
+    _note_other_answer(turn, changed)
     advance(turn, changed=changed)
+
+
+def _note_other_answer(turn: Turn, changed: set[str]) -> None:
+    """Asked one thing, told another ("请问详细地址？" → the phone): say it was taken before asking again,
+    so the repeated question does not read as if the answer was lost."""
+    asked, names = turn.before.expecting, texts()["noted_fact_names"]
+    if asked not in names or asked in changed:
+        return
+    got = [names[k] for k in names if k in changed and k != asked]
+    if got:
+        turn.lead(say("noted_fact", what="、".join(got)))
+
+
+def _faq(turn: Turn) -> bool:
+    """A question about the service itself ("你们是机器人吗"): answered, never a misunderstanding."""
+    said = squash(turn.parse.text)
+    for entry in texts()["faq"].values():
+        if said and _faq_pattern(tuple(entry["patterns"])).search(said):
+            turn.lead(entry["answer"])
+            return True
+    return False
+
+
+@cache
+def _faq_pattern(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(patterns))
+
+
+def _changes_contact(p: Parse) -> bool:
+    """"地址改成索河路8号", "电话换一下 150…": 改/换 changes a fact here, not the visit's time."""
+    return bool(p.phone or p.place or address.correction_in(p))
 
 
 def _visit_finished(turn: Turn) -> bool:
@@ -272,8 +354,15 @@ def _no_new_facts(turn: Turn) -> None:
     if intent in ("thanks", "goodbye"):
         turn.say(say(intent))
         return
-    if intent == "greet" and s.stage == NEW:
-        turn.say(say("greet"))
+    if _faq(turn):
+        if s.stage == OFFERING:
+            _reshow_offers(turn)
+        else:
+            advance(turn)
+        return
+    if s.stage == NEW and (intent == "greet" or (intent == "report_fault" and not s.started
+                                                  and _is_command(squash(turn.parse.text), "repair_request"))):
+        turn.say(say("greet"))  # "你好我要报修": what we need to know, not "I only do repairs"
         return
     if intent == "reschedule" and s.stage == OFFERING:
         turn.ask("time", say("ask.time"))  # "另约个时间": which time suits them?
@@ -323,6 +412,7 @@ def _pressed(turn: Turn, choice: Choice) -> bool:
     elif kind == "brand_unknown":
         turn.say(say("brand_unknown", product=turn.services.catalog.product_label(s.product)), [handoff_button()])
         s.expecting = "brand"
+        s.asked.append("brand")  # "where to look" asks for the brand again: it counts as a showing
     elif kind in ("place", "town", "brand", "product", "fault"):
         changed = _set_from_choice(turn, choice)
         if s.stage in (OUT_OF_AREA, CLOSED):
@@ -493,14 +583,14 @@ def _booked_turn(turn: Turn, changed: set[str]) -> None:
         # The street address of a new county, asked for above: now the visit can be re-planned.
         booking.offer_reschedule(turn, lead=say("place_changed_after_booking"))
         return
-    if "address" in changed:
-        turn.say(say("updated_address", address=address.mask(s.address)))
+    if changed & {"address", "phone"} and "when" not in changed:
+        # Both may be corrected in one message ("电话写错了，是…，地址是…"): say back each.
+        said = [say("updated_address", address=address.mask(s.address))] if "address" in changed else []
+        said += [say("updated_phone", phone=mask_phone(s.phone))] if "phone" in changed else []
+        turn.say("".join(said))
         return
     if "when" in changed:
         booking.offer_reschedule(turn)
-        return
-    if "phone" in changed:
-        turn.say(say("updated_phone", phone=mask_phone(s.phone)))
         return
     if turn.phone_invalid:
         turn.ask("phone", say("phone_invalid"))
@@ -508,6 +598,9 @@ def _booked_turn(turn: Turn, changed: set[str]) -> None:
         return
     if intent in ("thanks", "goodbye"):
         turn.say(say(intent))
+        return
+    if _faq(turn):
+        turn.flush_lead()
         return
     if intent == "out_of_scope":
         turn.misunderstood = True

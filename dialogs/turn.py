@@ -79,6 +79,10 @@ class Turn:
         self.say(text, buttons if buttons is not None else [])
         self.s.expecting = expecting
 
+    def drop_lead(self, text: str) -> None:
+        """Take back a lead-in not yet said (a fuller sentence replaces it in the same bubble)."""
+        self._lead = [t for t in self._lead if t != text]
+
     def flush_lead(self) -> None:
         """Say any pending lead-in on its own."""
         if self._lead:

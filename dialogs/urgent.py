@@ -25,11 +25,15 @@ URGENT_COUNT = 1
 def note_safety_and_urgency(turn: Turn) -> None:
     """Read the message's danger and urgency into the state; danger is answered before anything else."""
     p, s = turn.parse, turn.s
+    newly = (p.urgent or p.safety) and not s.urgent
     if p.urgent or p.safety:
         s.urgent = True
     if p.safety and p.safety not in s.alerted:
         alert(turn, p.safety)
         turn.lead(say(f"safety.{p.safety}"))
+    elif newly:
+        # Heard at once, even while the intake still has questions; the windows' own text replaces it.
+        turn.lead(say("urgent_noted"))
 
 
 def alert(turn: Turn, reason: str) -> None:
@@ -78,6 +82,7 @@ def explain(turn: Turn, fast: list[Offer]) -> None:
     The surcharge note comes first: it must be read before anything is pressed.
     """
     s = turn.s
+    turn.drop_lead(say("urgent_noted"))
     note = turn.services.price(s.product, s.fault).note
     if note:
         turn.lead(say("surcharge", note=note))

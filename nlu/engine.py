@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from datetime import datetime
 from functools import lru_cache
 
 from nlu import intents
-from nlu.address import ADDRESS_CUE, read_address
+from nlu.address import ADDRESS_CUE, looks_like_street, read_address
 from nlu.brands import BrandHit, BrandMatcher
 from nlu.defaults import default_settings
 from nlu.evidence import fault_text, intent_text, without_slot_cues
@@ -44,6 +45,16 @@ _NO_BRAND = re.compile(r"不知道|不清楚|不晓得|不记得|记不清|忘�
 _BRAND_FILLER = re.compile(r"^(?:是|就是|我家|我们家|家里|用的|用的是|牌子是|品牌是)+|(?:牌|品牌|牌子|的|吧|啊|呀)+$")
 _LATIN_WORD = re.compile(r"[a-z]{2,}")
 _BRAND_WORD = re.compile(r"^[\u4e00-\u9fffa-z][\u4e00-\u9fffa-z\- ]{1,11}$")
+
+
+def _as_typed(address: str | None, raw: str) -> str | None:
+    """The address with the letters as the customer typed them (A座, B栋): it is read from the lower-cased
+    text, and a technician looks for "A座", not "a座"."""
+    if not address or address == address.upper():
+        return address
+    folded = unicodedata.normalize("NFKC", raw)
+    at = folded.lower().find(address)
+    return folded[at : at + len(address)] if at >= 0 else address
 
 
 class Engine:
@@ -98,7 +109,7 @@ class Engine:
         place, candidates, span = read_place_span(norm, expecting=expecting in ("place", "town"))
         phone = read_phone(raw, expecting=expecting == "phone")
         when = self.time.read(norm, now)
-        address = self._address(norm, span, hit, expecting == "address")
+        address = _as_typed(self._address(norm, span, hit, expecting == "address"), text)
 
         # The classifiers read the message without the slots the gazetteers found (see nlu.evidence).
         # Blanked, not cut: the brand span below is an offset into this text.
@@ -212,7 +223,7 @@ class Engine:
         self, norm: str, span: tuple[int, int] | None, brand: BrandHit | None, expecting: bool
     ) -> str | None:
         """The street address below the place, when the message has one (see nlu.address)."""
-        if span is None and not expecting and not ADDRESS_CUE.search(norm):
+        if span is None and not expecting and not ADDRESS_CUE.search(norm) and not looks_like_street(norm):
             return None
 
         def stops() -> list[int]:

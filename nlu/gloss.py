@@ -198,7 +198,7 @@ class Gloss:
                      if ok[j] and pinyin_places.lookup(s[i:j], named, syllables)),
                     None,
                 )
-                if place_end is not None:
+                if place_end is not None and not self._phrase_across(s, i, place_end, ok):
                     out.append(" " + str(pinyin_places.lookup(s[i:place_end], named, syllables)) + " ")
                     found = True
                     i = place_end
@@ -207,6 +207,17 @@ class Gloss:
                 out.append(" " + s[i : i + step] + " ")
                 i += step
         return "".join(out) if found else None
+
+    def _phrase_across(self, s: str, start: int, end: int, ok: list[bool]) -> bool:
+        """Whether a known phrase begins inside ``s[start:end]`` and runs past its end: "wo de baoxiangui"
+        is 我的保险柜, not 德保县 (de bao xian) followed by "gui"."""
+        for k in range(start + 1, end):
+            if not ok[k]:
+                continue
+            for n in range(min(self._longest_key, len(s) - k), end - k, -1):
+                if ok[k + n] and self._pinyin.get(s[k : k + n]) is not None:
+                    return True
+        return False
 
     def _from_english(self, run: str, syllables: frozenset[str], named: frozenset[str] = frozenset()) -> str:
         tokens = _english_tokens(run)

@@ -39,11 +39,26 @@ def load_product_words(products: tuple[tuple[str, tuple[str, ...]], ...]) -> Pro
     return ProductWords(automaton, order)
 
 
+# "不是保险柜，是门锁": a product word right after a denial is not the device.
+_DENIED_BEFORE = ("不是", "并非", "而不是", "倒不是", "不是说")
+
+
 def find_product(text: str, words: ProductWords) -> str | None:
-    """The product named in normalized text, or ``None``."""
+    """The product named in normalized text, or ``None``.
+
+    A product denied in the same message ("不是保险柜，是门锁") gives way to the other one named.
+    """
     found: set[str] = set()
+    denied: set[str] = set()
     if len(words.automaton):
-        found = {code for _, (code, _length) in words.automaton.iter(text)}
+        for end, (code, length) in words.automaton.iter(text):
+            start = end - length + 1
+            if any(text[max(0, start - len(d)) : start] == d for d in _DENIED_BEFORE):
+                denied.add(code)
+            else:
+                found.add(code)
+    if found - denied:
+        found -= denied
     for code in words.order:
         if code in found:
             return code

@@ -34,9 +34,11 @@ _PART_ALIASES = {
 
 _ASAP = re.compile(r"越快越好|越早越好|尽快|尽早|马上|立刻|立即|赶紧|赶快|现在就|现在过来|现在能|急需|加急|第一时间|最快")
 # "一点" meaning "a little" (早一点, 晚一点儿, 有一点), not one o'clock; 明晚一点 stays a clock time.
+# "一点都不亮", "一点儿也没反应" ("not at all") say how bad the fault is, never when to come.
 _A_BIT = re.compile(
     r"(?<![今明昨])(?:[早晚快慢多少好贵近远高低再]|便宜|提前|推迟|有)一点(?:儿|点)?"
     r"(?![钟半\d]|[零〇一二两三四五六七八九十]+分)"
+    r"|(?<![今明昨早晚上下午])一点(?:儿)?(?=[都也])"
 )
 # A past day with its day part tells what happened ("昨天晚上一直响"), not when to come.
 _PAST = re.compile(r"(?:大前天|前天|昨天|昨日|昨儿|昨晚|昨夜)(?:早上|早晨|上午|中午|下午|傍晚|晚上|夜里|半夜|深夜)?")
@@ -46,9 +48,9 @@ _DAY_WORDS = {"大后天": 3, "后天": 2, "明天": 1, "明日": 1, "明儿": 1
 _DAY = re.compile(r"大后天|后天|明天|明日|明儿|今天|今日|今儿|(?P<short>[今明])(?=[早晚])")
 _WEEKDAY = re.compile(r"(?P<which>下个?|这个?|本)?(?:周|星期|礼拜)(?P<d>[一二三四五六日天七1-7])")
 _WEEKEND = re.compile(r"(?P<which>下个?|这个?|本)?周末")
-# 25号 is a date, but 人民路25号, 3号楼 and 5号线 are addresses.
+# 25号 is a date, but 人民路25号, 晋祠路一段8号, 3号楼 and 5号线 are addresses.
 _DATE = re.compile(
-    r"(?<![路街道巷弄里村组栋楼区院\d])(?:(?P<m>\d{1,2})月)?(?P<d>\d{1,2})[日号](?![楼院门栋室单元线房铺库坑床\d])"
+    r"(?<![路街道巷弄里村组栋楼区院段期排幢座\d])(?:(?P<m>\d{1,2})月)?(?P<d>\d{1,2})[日号](?![楼院门栋室单元线房铺库坑床\d])"
 )
 
 

@@ -64,8 +64,12 @@ PERSON_CUES = (
     "刚从", "旅游",
 )
 # A name followed by these is a street or building name (中山路, 长安街), not the place itself.
-# 中山西路 and 鞍山西道 too: a direction between the name and the street word.
-STREET_AFTER = re.compile(r"(?:[东南西北中]?(?:路|街|巷|大道|大街|胡同)|[东南西北中]道)")
+# 中山西路 and 鞍山西道 too: a direction between the name and the street word; 雍阳西道3号 too (道 with
+# a house number straight after is a road, where 道 alone could begin another word).
+# 中山一路, 解放二路, 人民三街: a numbered road.
+STREET_AFTER = re.compile(
+    r"(?:[东南西北中]?(?:路|街|巷|大道|大街|胡同)|[东南西北中]道|道\d|[东南西北中]?[一二三四五六七八九十]{1,2}(?:路|马路|街))"
+)
 # 祥云镇, 大丰街道: a town or street named after a county elsewhere is not that county; nor is a shop,
 # a dish or a make named after one (X小吃, X拉面, X汽车 are found anywhere).
 POI_AFTER = re.compile(

@@ -69,6 +69,9 @@ def booked_window(step) -> tuple[str, str]:
     ("倒数第二个", ("李明", "24 09:00")),
     ("the second one", ("李明", "24 09:00")),
     ("option 3", ("王强", "24 11:00")),
+    ("好的，第一个", ("王强", "24 09:00")),
+    ("我要最后那个吧", ("王强", "24 11:00")),
+    ("那就第二个时间段吧谢谢", ("李明", "24 09:00")),
 ])
 def test_a_position_typed_in_words_books_that_window(typed: str, expected: tuple[str, str]) -> None:
     chat, _ = offered()
@@ -252,3 +255,27 @@ def test_the_other_buttons_can_be_named_too() -> None:
     chat.send(P("保险柜坏了", product="safe"))
     step = chat.send(P("其他的"))
     assert "品牌名称" in texts(step)
+
+
+def test_a_position_is_a_pick_whatever_intent_the_nlu_guessed() -> None:
+    """"要最后一个" once read as a complaint and handed the chat to a person."""
+    chat, _ = offered()
+    step = chat.send(P("要最后一个", "complaint"))
+    assert booked_window(step) == ("王强", "24 11:00")
+
+
+def test_a_question_about_the_earliest_window_is_not_a_pick() -> None:
+    chat, _ = offered()
+    step = chat.send(P("那最早什么时候能来", "ask_progress"))
+    assert not effects_of(step, BookSlot)
+
+
+def test_a_yes_to_the_only_window_on_screen_takes_it() -> None:
+    from dialog_helpers import slot
+
+    services = FakeServices()
+    services.slots = [slot(0, "王强", 20)]
+    chat = Chat(services)
+    chat.send(ALL_IN_ONE)
+    step = chat.send(P("可以", "affirm"))
+    assert effects_of(step, BookSlot), texts(step)

@@ -215,11 +215,12 @@ def test_cancel_during_intake_drops_the_ticket() -> None:
     assert kinds(step) == [SaveTicket, DetachTicket] and step.effects[0].status == "cancelled"
 
 
-@pytest.mark.parametrize(("intent", "reason"), [("ask_human", "customer_asked"), ("complaint", "complaint")])
-def test_handoff_intents_escalate_with_reason(intent: str, reason: str) -> None:
+@pytest.mark.parametrize(("said", "intent", "reason"), [("转人工", "ask_human", "customer_asked"),
+                                                         ("我要投诉", "complaint", "complaint")])
+def test_handoff_intents_escalate_with_reason(said: str, intent: str, reason: str) -> None:
     chat = Chat()
     chat.send(P("保险柜坏了", product="safe"))
-    step = chat.send(P("...", intent))
+    step = chat.send(P(said, intent))
     assert Escalate(reason) in step.effects and chat.state.stage == "escalated"
     assert step.effects[0].status == "escalated"
     step = chat.send(P("丹斯提尼", brand="丹斯提尼", brand_supported=True))

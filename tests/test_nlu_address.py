@@ -78,3 +78,44 @@ def test_an_english_address_is_left_to_the_text_as_typed() -> None:
     # The NLU reads a lower-cased, glossed text: it does not hand back "12 jianshe road".
     p = parse("12 Jianshe Road, Wenxian, Jiaozuo", expecting="address")
     assert p.address is None and p.place is not None and p.place.county == "温县"
+
+
+@pytest.mark.parametrize(
+    ("text", "county", "address"),
+    [
+        # The phone between the county and the street: the street clause is still the address.
+        ("门锁坏了，成都金牛区，13511112222，蜀汉路45号", "金牛区", "蜀汉路45号"),
+        ("保险柜打不开 温州鹿城区 电话13600001111，学院中路8弄2号", "鹿城区", "学院中路8弄2号"),
+    ],
+)
+def test_a_street_clause_anywhere_is_the_address(text: str, county: str, address: str) -> None:
+    p = parse(text)
+    assert p.place is not None and p.place.county == county
+    assert p.address == address
+
+
+@pytest.mark.parametrize("text", ["保险柜输错3次锁了，郑州金水区", "门锁按了5下没反应，电话13800001111"])
+def test_a_clause_with_numbers_but_no_street_is_no_address(text: str) -> None:
+    assert parse(text).address is None
+
+
+def test_a_phone_between_the_county_and_the_street_is_left_out() -> None:
+    assert parse("南京浦口 13770881234 江浦街道文德路8号 门锁坏了").address == "江浦街道文德路8号"
+
+
+def test_a_street_address_alone_is_read_at_any_stage() -> None:
+    """"自由路20号" typed over the offers corrects the address; no place or cue is needed."""
+    assert parse("自由路20号").address == "自由路20号"
+    assert parse("我住在建设路12号，保险柜坏了").address == "建设路12号"
+
+
+def test_a_phone_with_spaces_given_for_the_address_is_no_address() -> None:
+    assert parse("电话号码是 188 3781 2345", expecting="address").address is None
+
+
+def test_the_address_keeps_the_letters_as_typed() -> None:
+    assert parse("南宁青秀区民族大道100号B座1801，保险箱打不开").address == "民族大道100号B座1801"
+
+
+def test_talk_before_a_colon_is_no_part_of_the_address() -> None:
+    assert parse("地址和电话一起给你：泉城路188号，15963081234").address == "泉城路188号"

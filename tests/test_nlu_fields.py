@@ -355,3 +355,35 @@ def test_expecting_place_is_passed_to_the_gazetteer() -> None:
     if p.place is None:
         pytest.skip("gazetteer not available")
     assert (p.place.county, p.intent) == ("温县", "report_fault")
+
+
+@pytest.mark.parametrize("text", ["门锁屏幕一点都不亮", "保险柜一点儿也没反应了", "按了一点也不动"])
+def test_not_at_all_is_no_clock_time(text: str) -> None:
+    """"一点都不亮" says how dead the panel is; it never asks for a visit at one o'clock."""
+    assert parse(text).when is None
+
+
+@pytest.mark.parametrize("text", ["晋祠路一段8号", "建设路二期3号", "光明路东段12号"])
+def test_a_house_number_after_a_road_section_is_no_date(text: str) -> None:
+    assert parse(text).when is None
+
+
+def test_one_oclock_is_still_a_time() -> None:
+    assert parse("明天下午一点来").when is not None
+
+
+@pytest.mark.parametrize("text", ["保险柜显示 bat lo", "门锁屏幕 LO BAT"])
+def test_panel_battery_codes_are_no_power(text: str) -> None:
+    assert parse(text).fault == "no_power"
+
+
+@pytest.mark.parametrize(("text", "product"), [("不是保险柜，是门锁，旗电佳的", "lock"), ("倒不是门锁，是保险箱坏了", "safe"),
+                                               ("保险柜的密码锁坏了", "safe")])
+def test_a_denied_product_gives_way_to_the_other(text: str, product: str) -> None:
+    assert parse(text).product == product
+
+
+@pytest.mark.parametrize(("text", "fault"), [("门锁屏幕闪烁 LOW POWER", "no_power"), ("保险柜显示 BATT", "no_power"),
+                                             ("门锁语音“非法用户”", "alarm"), ("显示密码错误三次后就锁了", "locked_out")])
+def test_more_panel_messages(text: str, fault: str) -> None:
+    assert parse(text).fault == fault

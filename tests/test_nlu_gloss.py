@@ -254,3 +254,9 @@ def test_english_times(text: str, start: str | None, asap: bool) -> None:
 def test_it_can_wait_is_no_refusal() -> None:
     p = parse("不急，周二晚上来就行", now=NOW)
     assert (p.intent, p.urgent) == ("report_fault", False) and p.when is not None
+
+
+def test_a_place_heard_across_a_longer_phrase_in_pinyin_is_no_place() -> None:
+    """"wo de baoxiangui": de-bao-xian is 德保县 by sound, but bao-xian-gui is the safe being reported."""
+    p = parse("wo de baoxiangui da bu kai le")
+    assert p.place is None and p.product == "safe" and p.fault == "cannot_open"

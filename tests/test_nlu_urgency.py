@@ -75,3 +75,14 @@ def test_smoke_or_fire(text: str) -> None:
 )
 def test_no_safety_alarm_without_one(text: str) -> None:
     assert parse(text).safety is None
+
+
+@pytest.mark.parametrize(("text", "safety"), [("家里老人反锁了门，叫不应", "person_shut_in"), ("快点快点，门开不了", None),
+                                              ("快点派人来修门锁", None)])
+def test_more_ways_of_saying_it_is_urgent(text: str, safety: str | None) -> None:
+    p = parse(text)
+    assert p.urgent is True and p.safety == safety
+
+
+def test_quick_repair_that_can_wait_is_not_urgent() -> None:
+    assert parse("快点修好就行，不急").urgent is False

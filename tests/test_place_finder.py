@@ -317,3 +317,15 @@ def test_catalogue_words_are_not_places(word: str) -> None:
     for text in (word, f"我的{word}坏了", f"{word}打不开了怎么办"):
         m = find_place(text)
         assert m.place is None and m.candidates == (), (text, m)
+
+
+@pytest.mark.parametrize("text", ["杨村街道雍阳西道3号", "泰山道12号"])
+def test_a_county_short_name_inside_a_numbered_road_is_no_place(text: str) -> None:
+    """阳西 in 雍阳西道3号 and 泰山 in 泰山道12号 name roads, not the counties 阳西县 / 泰山区."""
+    found = find_place(text)
+    assert found.place is None, found
+
+
+@pytest.mark.parametrize("text", ["中山一路5号", "解放二路18号", "人民三街6号"])
+def test_a_numbered_road_is_no_place(text: str) -> None:
+    assert find_place(text).place is None
