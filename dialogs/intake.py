@@ -162,7 +162,9 @@ def advance(turn: Turn, *, changed: set[str] | frozenset[str] = frozenset()) -> 
     elif not place:
         turn.ask("place", say("ask.place"))
     elif not s.address:
-        turn.ask("address", say("ask.address"))
+        again = "address" in s.asked  # not counted toward a hand-off (see _COUNTED): only worded anew
+        s.asked.append("address")
+        turn.ask("address", say("ask.address_again" if again else "ask.address"))
     elif not s.phone:
         if changed & {"brand", "product", "fault", "place", "town", "address"}:
             # Everything but the phone is known: say back what we understood before asking.

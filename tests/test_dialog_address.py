@@ -94,6 +94,16 @@ def test_other_business_during_the_address_question_is_not_taken_as_the_address(
     assert chat.state.address is None
 
 
+def test_asked_again_the_address_is_worded_as_what_is_missing_not_the_same_question() -> None:
+    chat = Chat()
+    chat.send(P("丹斯提尼保险柜打不开", brand="丹斯提尼", brand_supported=True, product="safe", fault="cannot_open"))
+    first = chat.send(P("温县", place=WEN))
+    assert "请问详细地址是？" in texts(first)
+    again = chat.send(P("13812345678", phone="13812345678"))  # an answer to another question
+    assert chat.state.expecting == "address" and "还差详细地址" in texts(again) and "请问详细地址是" not in texts(again)
+    assert chat.state.phone == "13812345678"
+
+
 def test_the_whole_address_never_reaches_the_customer_only_the_masked_one() -> None:
     chat = Chat()
     step = chat.send(ALL_IN_ONE)
