@@ -10,6 +10,7 @@ Public API:
 - ``load_conversation(session, channel, chat_id) -> LoadedConversation``: what the engine
   reads at the start of a turn, in one statement: the conversation row, locked as by ``lock_conversation``,
   with its latest ticket and that ticket's customer (both None when it has none).
+- ``save_conversation(session, conversation, changes)``: the turn's one UPDATE of the conversation row.
 - ``lock_conversation(session, channel, chat_id) -> Conversation``: creates or gets the row and holds
   the per-chat lock until the transaction ends. PostgreSQL: ``SELECT … FOR UPDATE`` on the row (so
   chats are serialised across processes, different chats run in parallel). SQLite allows one writer:
@@ -38,11 +39,12 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, and_, bindparam, create_engine, delete, event, func, inspect, select
+from sqlalchemy import Engine, and_, bindparam, create_engine, delete, event, func, inspect, select, update
 from sqlalchemy import exc as sqlalchemy_exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, aliased, sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.config import data_dir
 from bot.store.models import Conversation, Customer, ProcessedMessage, Ticket
@@ -294,6 +296,35 @@ def _insert_conversation(session: Session, channel: str, chat_id: str) -> None:
         )
         .on_conflict_do_nothing(index_elements=["channel", "chat_id"])
     )
+
+
+@lru_cache(maxsize=1)
+def _conversation_update() -> Any:
+    table = Conversation.__table__
+    return update(table).where(table.c.id == bindparam("conversation_id"))
+
+
+def save_conversation(session: Session, conversation: Conversation, changes: dict[str, Any]) -> None:
+    """Write ``changes`` (column -> value) to the conversation row, as the turn's one UPDATE of it.
+
+    When nothing else of the object is pending in the session, this is a Core UPDATE on the session's
+    connection: an ORM flush costs about three times as much CPU for the same statement, on every turn.
+    The object is then told the new values are what the row holds. Otherwise (an effect changed the
+    conversation too, or the row has no row key yet) the values go through the ORM, flushed with the
+    rest in one UPDATE. Encrypted values are bound to the row either way (``bot.privacy.binding``).
+    """
+    state = inspect(conversation)
+    if state.modified or conversation.row_key is None:
+        for key, value in changes.items():
+            setattr(conversation, key, value)
+        return
+    now = utcnow()
+    session.connection().execute(
+        _conversation_update(),
+        {**changes, "updated_at": now, "row_key": conversation.row_key, "conversation_id": conversation.id},
+    )
+    for key, value in {**changes, "updated_at": now}.items():
+        set_committed_value(conversation, key, value)
 
 
 def lock_conversation(session: Session, channel: str, chat_id: str) -> Conversation:
