@@ -38,7 +38,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 from sqlalchemy import text as sql_text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -49,7 +49,14 @@ from bot.config import load_config
 from bot.effects import EffectApplier, SlotUnavailable
 from bot.messages import InboundMessage, Reply
 from bot.services import DbServices, catalog_from_config
-from bot.store.db import Database, load_conversation, lock_conversation, save_conversation, seen_message
+from bot.store.db import (
+    Database,
+    load_conversation,
+    lock_conversation,
+    read_conversation,
+    save_conversation,
+    seen_message,
+)
 from bot.store.models import Conversation, Message, Ticket
 from bot.text_guard import MAX_MESSAGE_CHARS, clean_text, storable
 from bot.ticket_view import ticket_json
@@ -306,14 +313,6 @@ class Engine:
         visits = services.visits if not step.effects else {}
         return list(step.replies), applier.ticket or applier.touched, erased, visits, changes
 
-    def _current_ticket(self, session: Session, conv: Conversation, ticket: Ticket | None) -> Ticket | None:
-        """The ticket to show: the current one, else the chat's latest; None before any intake."""
-        if ticket is not None:
-            return ticket
-        return session.scalars(
-            select(Ticket).where(Ticket.conversation_id == conv.id).order_by(Ticket.id.desc()).limit(1)
-        ).first()
-
     def _keep_after_failure(self, msg: InboundMessage) -> Outcome:
         """Something broke: keep the customer's words and apologise.
 
@@ -371,10 +370,9 @@ class Engine:
 
     def view(self, session: Session, channel: str, chat_id: str) -> dict[str, Any] | None:
         """The TICKET view of a chat, read without locking it (a duplicate delivery, a status query)."""
-        conv = session.scalars(select(Conversation).where(
-            Conversation.channel == channel, Conversation.chat_id == chat_id)).first()
-        if conv is None:
+        loaded = read_conversation(session, channel, chat_id)  # kept: see LoadedConversation
+        if loaded is None:
             return None
-        state = ConversationState.from_json(conv.state)
-        ticket = session.get(Ticket, state.ticket_id) if state.ticket_id is not None else None
-        return ticket_json(session, self._current_ticket(session, conv, ticket), self.tz)
+        state = ConversationState.from_json(loaded.conversation.state)
+        ticket = self._state_ticket(session, state, loaded.latest_ticket)
+        return ticket_json(session, ticket if ticket is not None else loaded.latest_ticket, self.tz)

@@ -10,6 +10,8 @@ Public API:
 - ``load_conversation(session, channel, chat_id) -> LoadedConversation``: what the engine
   reads at the start of a turn, in one statement: the conversation row, locked as by ``lock_conversation``,
   with its latest ticket and that ticket's customer (both None when it has none).
+- ``read_conversation(session, channel, chat_id) -> LoadedConversation | None``: the same without the lock
+  or creating the chat.
 - ``save_conversation(session, conversation, changes)``: the turn's one UPDATE of the conversation row.
 - ``lock_conversation(session, channel, chat_id) -> Conversation``: creates or gets the row and holds
   the per-chat lock until the transaction ends. PostgreSQL: ``SELECT … FOR UPDATE`` on the row (so
@@ -241,9 +243,9 @@ def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
-@lru_cache(maxsize=4)
-def _load_statement(dialect: str) -> Any:
-    """Built once per dialect: conversation (locked on PostgreSQL) + latest ticket + its customer."""
+@lru_cache(maxsize=8)
+def _load_statement(dialect: str, lock: bool = True) -> Any:
+    """Built once per dialect: conversation (locked on PostgreSQL with ``lock``) + latest ticket + its customer."""
     later = aliased(Ticket)
     latest = select(func.max(later.id)).where(later.conversation_id == Conversation.id).scalar_subquery()
     query = (
@@ -253,7 +255,7 @@ def _load_statement(dialect: str) -> Any:
         .outerjoin(Customer, Customer.id == Ticket.customer_id)
         .where(Conversation.channel == bindparam("channel"), Conversation.chat_id == bindparam("chat_id"))
     )
-    if dialect == "postgresql":
+    if lock and dialect == "postgresql":
         # Only the conversation row is the per-chat lock; tickets and customers are not locked here.
         query = query.with_for_update(of=Conversation)
     # populate_existing: the rows may have changed since this session last loaded them.
@@ -284,6 +286,14 @@ def load_conversation(session: Session, channel: str, chat_id: str) -> LoadedCon
         _insert_conversation(session, channel, chat_id)
         row = session.execute(statement, params).one()
     return LoadedConversation(row[0], row[1], row[2])
+
+
+def read_conversation(session: Session, channel: str, chat_id: str) -> LoadedConversation | None:
+    """Like :func:`load_conversation` without the lock and without creating the chat (None when unknown):
+    for reading a chat's TICKET view in one statement."""
+    row = session.execute(_load_statement(_dialect(session), lock=False),
+                          {"channel": channel, "chat_id": chat_id}).one_or_none()
+    return LoadedConversation(row[0], row[1], row[2]) if row is not None else None
 
 
 def _insert_conversation(session: Session, channel: str, chat_id: str) -> None:
