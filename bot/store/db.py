@@ -282,9 +282,14 @@ def load_conversation(session: Session, channel: str, chat_id: str) -> LoadedCon
     params = {"channel": channel, "chat_id": chat_id}
     statement = _load_statement(_dialect(session))
     row = session.execute(statement, params).one_or_none()
-    if row is None:
-        _insert_conversation(session, channel, chat_id)
-        row = session.execute(statement, params).one()
+    if row is not None:
+        return LoadedConversation(row[0], row[1], row[2])
+    # First contact: the INSERT returns the new row (ours until commit: a concurrent first message
+    # waits on its key). Only when another transaction inserted it first do we read it, locked.
+    created = _insert_conversation(session, channel, chat_id)
+    if created is not None:
+        return LoadedConversation(created, None, None)
+    row = session.execute(statement, params).one()
     return LoadedConversation(row[0], row[1], row[2])
 
 
@@ -296,16 +301,18 @@ def read_conversation(session: Session, channel: str, chat_id: str) -> LoadedCon
     return LoadedConversation(row[0], row[1], row[2]) if row is not None else None
 
 
-def _insert_conversation(session: Session, channel: str, chat_id: str) -> None:
+def _insert_conversation(session: Session, channel: str, chat_id: str) -> Conversation | None:
+    """Insert the chat's row; the new object, or None when it existed already (inserted concurrently)."""
     now = utcnow()
     # A concurrent first message may insert the same chat: ON CONFLICT makes both end on one row.
-    session.execute(
+    return session.scalars(
         dialect_insert(session, Conversation)
         .values(
             channel=channel, chat_id=chat_id, state={}, misunderstood_count=0, created_at=now, updated_at=now
         )
         .on_conflict_do_nothing(index_elements=["channel", "chat_id"])
-    )
+        .returning(Conversation)
+    ).one_or_none()
 
 
 @lru_cache(maxsize=1)
