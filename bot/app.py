@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 
 from bot.channels.base import Channel
 from bot.config import load_config
-from bot.engine import Engine
+from bot.engine import Engine, turn_workers
 from bot.outbox.senders import Sender
 from bot.scheduler import DailyJob
 from bot.store.db import Database, default_url
@@ -25,7 +25,7 @@ def open_database(url: str | None = None, *, prepare: bool = True) -> Database:
 
     Both steps are idempotent, so every start-up (and every ``repairbot chat``) can run them.
     """
-    db = Database(url or default_url())
+    db = Database(url or default_url(), pool_size=pool_size(load_config()))
     if prepare:
         from bot.technicians import sync_roster
 
@@ -33,6 +33,17 @@ def open_database(url: str | None = None, *, prepare: bool = True) -> Database:
         with db.session() as session:
             sync_roster(session, load_config())
     return db
+
+
+# Connections beyond the turn workers: the outbox dispatcher, console pages, web history and updates
+# (asyncio.to_thread), each holding one briefly.
+POOL_SPARE = 4
+
+
+def pool_size(config: dict[str, Any]) -> int:
+    """PostgreSQL connections to keep open: one per turn worker (``server.turn_workers``) plus spares,
+    so a turn never waits for a connection while its worker thread is free (overflow covers bursts)."""
+    return turn_workers(config) + POOL_SPARE
 
 
 def server_settings(config: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -159,6 +170,7 @@ def create_app(engine: Engine | None = None, *, database_url: str | None = None,
             await console.hub.close()
             for channel in channels:
                 await channel.stop()
+            engine.close()  # the turn workers; a new lifespan starts them again on first use
             if owned:
                 engine.db.dispose()
 

@@ -7,6 +7,7 @@ the turn's effects back to a savepoint and runs ``dialogs.slot_taken`` instead.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import datetime
 from typing import Any
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.privacy import erase_customer, lookup_hash, normalise_phone
-from bot.store.models import AuditLog, Conversation, Customer, SurveyAnswer, Ticket
+from bot.store.models import AuditLog, Conversation, Customer, SurveyAnswer, Technician, Ticket
 from dialogs import (
     AlertOperators,
     BookSlot,
@@ -52,13 +53,15 @@ class EffectApplier:
         self.config = config
         self.now = now
         self.touched: Ticket | None = ticket  # the last ticket changed, shown to web clients
+        self._technician: Technician | None = None
 
     def apply(self, effects: list[Effect]) -> None:
         """Apply every effect; raises :class:`SlotUnavailable` when a booking or reschedule fails."""
         for effect in effects:
             handler = getattr(self, "_" + type(effect).__name__)
             handler(effect)
-        self.session.flush()
+        # No flush of its own: the engine's next statement (or the savepoint's end, around bookings)
+        # flushes, and then the conversation's changes of this turn go out as one UPDATE, not two.
 
     # -- tickets -------------------------------------------------------------------------------------
     def _current(self) -> Ticket:
@@ -79,7 +82,7 @@ class EffectApplier:
                 setattr(ticket, key, bool(value) if key == "urgent" else value)
         phone = effect.fields.get("phone")
         if phone:
-            self._link_customer(ticket, phone)
+            self._link_customer(ticket, phone, ticket.address if "address" in effect.fields else None)
         if ticket.address and ticket.customer_id is not None and "address" in effect.fields:
             # The customer's latest address, for operators looking them up (encrypted like the ticket's).
             customer = self.session.get(Customer, ticket.customer_id)
@@ -92,8 +95,11 @@ class EffectApplier:
                 ticket.close_reason = effect.reason
             self._audit(f"ticket.{effect.status}", ticket, {"reason": effect.reason} if effect.reason else {})
 
-    def _link_customer(self, ticket: Ticket, phone: str) -> None:
-        """Find the customer by the keyed hash of the phone, or create one; link chat and ticket."""
+    def _link_customer(self, ticket: Ticket, phone: str, address: str | None = None) -> None:
+        """Find the customer by the keyed hash of the phone, or create one; link chat and ticket.
+
+        ``address``: given with the phone, a new customer is inserted with it (one INSERT, no UPDATE).
+        """
         digest = lookup_hash(normalise_phone(phone))
         customer = self.conversation.customer
         if customer is None or customer.phone_hash != digest:
@@ -101,7 +107,7 @@ class EffectApplier:
                 select(Customer).where(Customer.phone_hash == digest, Customer.erased_at.is_(None)).limit(1)
             ).first()
         if customer is None:
-            customer = Customer(phone=normalise_phone(phone), phone_hash=digest)
+            customer = Customer(phone=normalise_phone(phone), phone_hash=digest, address=address)
             self.session.add(customer)
             self.session.flush()
         self.conversation.customer_id = customer.id
@@ -144,8 +150,13 @@ class EffectApplier:
     # -- bookings ------------------------------------------------------------------------------------
     def _slot_offer(self, ref: str) -> Any:
         from bot.booking import offer_from_ref
+        from bot.booking.offers import parse_ref
 
         ticket = self._current()
+        with contextlib.suppress(ValueError):  # a malformed ref: offer_from_ref refuses it below
+            # Held for the rest of the turn: the session keeps only referenced objects, and booking
+            # reads this technician again (one SELECT instead of two).
+            self._technician = self.session.get(Technician, parse_ref(ref).technician_id)
         offer = offer_from_ref(self.session, ref, adcode=ticket.adcode, config=self.config)
         if offer is None:
             raise SlotUnavailable(ref)

@@ -106,20 +106,23 @@ def plan_visit(session: Session, ticket: Ticket, *, now: datetime, config: dict[
     tz = _tz(config)
     visit = Offer(ref="", technician=technician, start=start.astimezone(tz), end=end.astimezone(tz))
     local_now = now.astimezone(tz)
-    planned = 0
+    reminders: list[queue.Planned] = []
+
+    def remind(kind: str, due: datetime) -> None:
+        reminders.append(queue.Planned(
+            key=f"{kind}:booking:{booking_id}", channel=conv.channel, chat_id=conv.chat_id, kind=kind,
+            reply=proactive.reminder(kind, visit), due_at=due, conversation_id=conv.id, ticket_id=ticket.id,
+            expires_at=visit.start, essential=kind not in settings.non_essential))
+
     if settings.evening_before is not None and visit.start.date() > local_now.date():
         due = datetime.combine(visit.start.date() - timedelta(days=1), settings.evening_before, tzinfo=tz)
         if due > now:
-            planned += _plan(session, conv, ticket, "reminder_evening", f"reminder_evening:booking:{booking_id}",
-                             proactive.reminder("reminder_evening", visit), due, expires_at=visit.start,
-                             settings=settings)
+            remind("reminder_evening", due)
     if settings.before_start_minutes is not None:
         due = visit.start - timedelta(minutes=settings.before_start_minutes)
         if due > now:  # a visit booked within the hour needs no reminder: the confirmation just said it
-            planned += _plan(session, conv, ticket, "reminder_hour", f"reminder_hour:booking:{booking_id}",
-                             proactive.reminder("reminder_hour", visit), due, expires_at=visit.start,
-                             settings=settings)
-    return planned
+            remind("reminder_hour", due)
+    return queue.enqueue_many(session, reminders)  # both reminders in one statement
 
 
 def plan_after_visit(session: Session, ticket: Ticket, *, visited_at: datetime, config: dict[str, Any]) -> int:

@@ -53,6 +53,9 @@ class DbServices:
         self.config = config
         self.catalog = catalog
         self.tz = ZoneInfo(str(config.get("timezone") or "Asia/Shanghai"))
+        # Confirmed visits read in this step, by ticket id: asked twice in one step (a finished visit,
+        # then progress) they cost one query, and the engine's TICKET view reuses them.
+        self.visits: dict[int, Any] = {}
 
     def coverage(self, brand: str, product: str | None, place: Place) -> CoverageView:
         import regions
@@ -105,7 +108,9 @@ class DbServices:
         ticket = self.session.get(Ticket, ticket_id) if ticket_id is not None else None
         if ticket is None:
             return None
-        visit = confirmed_visit(self.session, ticket.id)
+        if ticket.id not in self.visits:
+            self.visits[ticket.id] = confirmed_visit(self.session, ticket.id)
+        visit = self.visits[ticket.id]
         if visit is None:
             return Progress(status=ticket.status)
         return Progress(status=ticket.status, technician=visit.name, start=visit.start.astimezone(self.tz),

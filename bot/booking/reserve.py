@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.booking.calendar import windows_on
@@ -34,7 +36,6 @@ from bot.booking.search import eligible_technicians
 from bot.booking.settings import BookingSettings, settings
 from bot.booking.travel import visit_gap
 from bot.booking.urgent import check_urgent
-from bot.store.db import dialect_insert
 from bot.store.models import AuditLog, Booking, Slot, Technician, Ticket
 from bot.store.types import utcnow
 
@@ -76,16 +77,29 @@ def _covers(session: Session, tech: Technician, ticket: Ticket) -> bool:
     return any(t.id == tech.id for t in eligible)
 
 
+@lru_cache(maxsize=4)
+def _slot_upsert(dialect: str) -> Any:
+    """Built once per dialect: create the slot row or find the existing one, in one statement.
+
+    ``DO UPDATE`` with an unchanged value (not ``DO NOTHING``) so that RETURNING also answers for a row
+    that already exists; the seat is taken right after with the conditional UPDATE, which locks the
+    row anyway. Concurrent first bookings still agree on one row (the unique key decides).
+    """
+    table = Slot.__table__
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).values(
+        technician_id=bindparam("technician_id"), start=bindparam("start"), end=bindparam("end"),
+        capacity=bindparam("capacity"), booked=0, kind=bindparam("kind"))
+    return insert.on_conflict_do_update(
+        index_elements=["technician_id", "start"], set_={"technician_id": insert.excluded.technician_id}
+    ).returning(table.c.id, table.c.kind, table.c.end)
+
+
 def _slot_id(session: Session, tech: Technician, offer: SlotOffer) -> int | None:
     """The slot row of ``offer`` (created on first booking); None if its start holds another kind of visit."""
-    session.execute(
-        dialect_insert(session, Slot)
-        .values(technician_id=tech.id, start=offer.start, end=offer.end, capacity=tech.slot_capacity, booked=0,
-                kind=offer.kind)
-        .on_conflict_do_nothing(index_elements=["technician_id", "start"])
-    )
     slot_id, kind, end = session.execute(
-        select(Slot.id, Slot.kind, Slot.end).where(Slot.technician_id == tech.id, Slot.start == offer.start)
+        _slot_upsert(session.get_bind().dialect.name),
+        {"technician_id": tech.id, "start": offer.start, "end": offer.end, "capacity": tech.slot_capacity,
+         "kind": offer.kind},
     ).one()
     return slot_id if kind == offer.kind and end == offer.end else None
 

@@ -66,6 +66,38 @@ def _insert(session: Session) -> Any:
     return (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(_T)
 
 
+@dataclass(frozen=True)
+class Planned:
+    """One message to plan with :func:`enqueue_many` (the arguments of :func:`enqueue`)."""
+
+    key: str
+    channel: str
+    chat_id: str
+    kind: str
+    reply: Reply
+    due_at: datetime
+    conversation_id: int | None = None
+    ticket_id: int | None = None
+    expires_at: datetime | None = None
+    essential: bool = True
+
+
+def enqueue_many(session: Session, planned: Sequence[Planned]) -> int:
+    """Plan several messages in one statement; returns how many were new (existing keys are no-ops)."""
+    if not planned:
+        return 0
+    now = utcnow()
+    rows = [{"idempotency_key": p.key, "conversation_id": p.conversation_id, "ticket_id": p.ticket_id,
+             "channel": p.channel, "chat_id": p.chat_id, "kind": p.kind, "essential": p.essential,
+             "payload": p.reply.to_json(), "due_at": p.due_at, "available_at": p.due_at,
+             "expires_at": p.expires_at, "status": "pending", "attempts": 0, "created_at": now} for p in planned]
+    # One INSERT … VALUES (…), (…) RETURNING (SQLAlchemy's insertmanyvalues): only new rows come back.
+    inserted = session.connection().execute(
+        _insert(session).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(_T.c.id), rows
+    ).all()
+    return len(inserted)
+
+
 def enqueue(
     session: Session,
     *,
