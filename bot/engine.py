@@ -234,7 +234,7 @@ class Engine:
                 attachments.adopt(session, conv.id, shown.id)  # photos sent before the ticket existed
             # The chat's current ticket, else the one the turn last changed, else its latest (loaded above).
             view = ticket_json(session, shown if shown is not None else latest, self.tz, known_visits=visits)
-            self._store_messages(session, conv, msg, replies, erased, inbound_stored=msg.message_id in kept,
+            self._store_messages(session, conv, msg, replies, erased, now, inbound_stored=msg.message_id in kept,
                                  note=attached.description if attached is not None else "")
             return Outcome(replies=replies, ticket=view)
 
@@ -247,20 +247,21 @@ class Engine:
 
     @staticmethod
     def _store_messages(session: Session, conv: Conversation, msg: InboundMessage, replies: list[Reply],
-                        erased: bool, *, inbound_stored: bool = False, note: str = "") -> None:
+                        erased: bool, now: datetime, *, inbound_stored: bool = False, note: str = "") -> None:
         """The inbound text and the replies in one statement (cheaper than ORM objects on every turn).
 
         When this very turn erased the customer's data, the inbound text is not kept either. A retry of
         a message that a failed turn already stored (``inbound_stored``) adds only the replies. ``note``
-        says what came with the text ("[图片]"), so the history shows that a photo was sent.
+        says what came with the text ("[图片]"), so the history shows that a photo was sent. ``now`` is the
+        engine's clock, as for the ticket and the conversation (one timeline under ``--now``).
         """
         text = "\n".join(part for part in (msg.text, note) if part) if note else msg.text
         rows = [] if inbound_stored else [
             {"conversation_id": conv.id, "direction": "in", "author": "customer", "text": None if erased else text,
-             "buttons": None, "erased": erased, "channel_message_id": msg.message_id}]
+             "buttons": None, "erased": erased, "channel_message_id": msg.message_id, "created_at": now}]
         rows += [{"conversation_id": conv.id, "direction": "out", "author": "bot", "text": r.text,
                   "buttons": [b.to_json() for b in r.buttons] or None, "erased": False,
-                  "channel_message_id": None} for r in replies]
+                  "channel_message_id": None, "created_at": now} for r in replies]
         if not rows:
             return
         # Core on the session's connection (same transaction, encrypted the same way: bot.privacy.binding),
@@ -320,15 +321,16 @@ class Engine:
         :data:`KEPT_AFTER_FAILURE`).
         """
         try:
+            now = self.clock()
             with self.db.session() as session:
                 conv = lock_conversation(session, msg.channel, msg.chat_id)
                 kept = list((conv.state or {}).get(KEPT_AFTER_FAILURE) or [])
                 if msg.message_id not in kept:
                     session.add(Message(conversation_id=conv.id, direction="in", author="customer", text=msg.text,
-                                        channel_message_id=msg.message_id))
+                                        channel_message_id=msg.message_id, created_at=now))
                     # A handful is plenty: retries come within minutes, not after dozens of failures.
                     conv.state = {**(conv.state or {}), KEPT_AFTER_FAILURE: (kept + [msg.message_id])[-20:]}
-                session.add(Message(conversation_id=conv.id, direction="out", text=say("internal_error")))
+                session.add(Message(conversation_id=conv.id, direction="out", text=say("internal_error"), created_at=now))
         except Exception:
             log.exception("could not even store the message")
             # Do not claim we have it: the customer must send it again (a retry of the id is processed).

@@ -197,3 +197,24 @@ def test_when_even_keeping_the_message_fails_the_reply_does_not_claim_it_was_rec
     finally:
         unmigrated.dispose()
     assert "已经收到" not in out.replies[0].text and "再发一次" in out.replies[0].text
+
+
+def test_one_clock_for_the_turn_messages_ticket_audit_and_cancellation(store) -> None:
+    """A demo or test at --now keeps one timeline: nothing a turn writes takes the wall clock (the roster
+    sync before the chat is not a turn)."""
+    from datetime import timedelta
+
+    from engine_helpers import MONDAY_10AM, Clock
+
+    from bot.store.models import AuditLog, Booking, Ticket
+
+    clock = Clock(MONDAY_10AM - timedelta(days=400))  # far from today's wall clock
+    chat = ChatUser(make_engine(store, clock), "clock-1")
+    chat.book("我在焦作温县，丹斯提尼保险柜密码忘了，电话13812345678")
+    chat.say("取消预约")
+    chat.press("确认")
+    with store.session(readonly=True) as s:
+        stamps = list(s.scalars(select(Message.created_at))) + list(s.scalars(select(Ticket.created_at)))
+        stamps += list(s.scalars(select(AuditLog.at).where(AuditLog.action != "technicians.sync"))) + list(s.scalars(select(Booking.cancelled_at)))
+        assert s.scalar(select(Booking.status)) == "cancelled"
+    assert len(stamps) >= 6 and {stamp.astimezone(clock.now.tzinfo) for stamp in stamps} == {clock.now}
