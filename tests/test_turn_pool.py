@@ -79,3 +79,12 @@ def test_a_turn_that_meets_a_dead_connection_runs_again_once(store, monkeypatch)
     chat = ChatUser(engine)
     outcome = chat.say("你好", message_id="dead-1")
     assert calls == ["dead-1", "dead-1"] and outcome.replies and not outcome.duplicate
+
+
+def test_the_pool_size_given_is_kept_on_both_backends(db_url) -> None:
+    """Many threads on one file database need more than SQLAlchemy's default five connections."""
+    db = Database(db_url, pool_size=12, max_overflow=0)
+    try:
+        assert db.engine.pool.size() == 12
+    finally:
+        db.dispose()

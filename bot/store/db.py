@@ -163,6 +163,8 @@ class Database:
             kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False}
             if parsed.database:
                 os.makedirs(os.path.dirname(os.path.abspath(parsed.database)), exist_ok=True)
+            if pool_size:  # a file database pools too (SQLAlchemy's default of 5 is too few for many threads)
+                kwargs["pool_size"] = pool_size
         else:
             kwargs.update(pool_size=pool_size or DEFAULT_POOL_SIZE, max_overflow=20)
         kwargs.update(engine_kwargs)
