@@ -387,3 +387,17 @@ def test_a_denied_product_gives_way_to_the_other(text: str, product: str) -> Non
                                              ("门锁语音“非法用户”", "alarm"), ("显示密码错误三次后就锁了", "locked_out")])
 def test_more_panel_messages(text: str, fault: str) -> None:
     assert parse(text).fault == fault
+
+
+@pytest.mark.parametrize(
+    ("text", "fault"),
+    [
+        ("密码锁屏上有个电池图标一闪一闪", "no_power"),
+        ("保险箱开机就提示充电", "no_power"),
+        ("门锁半夜一直滴滴滴的", "alarm"),
+        ("保险柜老是嘟嘟嘟，停不下来", "alarm"),
+    ],
+)
+def test_what_the_device_shows_or_sounds_like(text: str, fault: str) -> None:
+    """A battery icon or a charge prompt is a power fault; a beep that goes on is an alarm."""
+    assert parse(text).fault == fault

@@ -86,3 +86,8 @@ def test_more_ways_of_saying_it_is_urgent(text: str, safety: str | None) -> None
 
 def test_quick_repair_that_can_wait_is_not_urgent() -> None:
     assert parse("快点修好就行，不急").urgent is False
+
+
+@pytest.mark.parametrize("text", ["锁没反应，我在楼道站了二十分钟了", "指纹锁失灵，一家人门口等了好久", "等在门外呢，锁打不开"])
+def test_waiting_at_the_door_is_urgent(text: str) -> None:
+    assert parse(text).urgent is True
