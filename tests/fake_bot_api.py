@@ -19,14 +19,16 @@ import threading
 import time
 import urllib.parse
 from collections import deque
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from fake_http import LocalHttpFake
 
 BOT = {"id": 7000001, "is_bot": True, "first_name": "repairbot", "username": "repair_test_bot",
        "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
 
 
-class FakeBotApi:
+class FakeBotApi(LocalHttpFake):
     """The fake server; use as a context manager or call ``start``/``stop``."""
 
     def __init__(self, token: str = "42:TEST") -> None:
@@ -38,35 +40,8 @@ class FakeBotApi:
         self._failures: dict[str, deque[tuple[int, str, float | None]]] = {}
         self._lock = threading.Lock()
         self._next_id = 5000
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                fake._serve(self)
-
-            def do_POST(self) -> None:
-                fake._serve(self)
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        port = self._server.server_address[1]
-        self.base_url = f"http://127.0.0.1:{port}/bot"
-
-    def start(self) -> FakeBotApi:
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> FakeBotApi:
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
+        super().__init__()
+        self.base_url = f"http://127.0.0.1:{self.port}/bot"
 
     # -- test helpers ------------------------------------------------------------------------------------
     def fail(self, method: str, status: int, description: str, retry_after: float | None = None) -> None:
@@ -172,12 +147,4 @@ class FakeBotApi:
 
     @staticmethod
     def _json(h: BaseHTTPRequestHandler, status: int, body: dict[str, Any]) -> None:
-        FakeBotApi._reply(h, status, json.dumps(body, ensure_ascii=False).encode(), "application/json")
-
-    @staticmethod
-    def _reply(h: BaseHTTPRequestHandler, status: int, body: bytes, ctype: str) -> None:
-        h.send_response(status)
-        h.send_header("Content-Type", ctype)
-        h.send_header("Content-Length", str(len(body)))
-        h.end_headers()
-        h.wfile.write(body)
+        LocalHttpFake._reply(h, status, json.dumps(body, ensure_ascii=False).encode(), "application/json")

@@ -16,14 +16,16 @@ import json
 import threading
 import urllib.parse
 from collections import deque
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from fake_http import LocalHttpFake
 
 APP_ID = "wx1234567890abcdef"
 APP_SECRET = "0123456789abcdef0123456789abcdef"
 
 
-class FakeWeChatApi:
+class FakeWeChatApi(LocalHttpFake):
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, str], Any]] = []
         self.custom: list[dict[str, Any]] = []
@@ -35,30 +37,13 @@ class FakeWeChatApi:
         self._valid: str | None = None
         self._failures: dict[str, deque[tuple[int, str]]] = {}
         self._lock = threading.Lock()
-        fake = self
+        super().__init__()
+        self.base_url = f"http://127.0.0.1:{self.port}"
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                fake._serve(self)
-
-            def do_POST(self) -> None:
-                fake._serve(self)
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def __enter__(self) -> FakeWeChatApi:
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        for event in self.gate.values():
+    def stop(self) -> None:
+        for event in self.gate.values():  # a download held on purpose must not keep the server up
             event.set()
-        self._server.shutdown()
-        self._server.server_close()
+        super().stop()
 
     def fail(self, path: str, errcode: int, errmsg: str) -> None:
         with self._lock:
@@ -114,19 +99,10 @@ class FakeWeChatApi:
             data = self.media.get(media_id)
             if data is None:
                 return self._json(h, {"errcode": 40007, "errmsg": "invalid media_id"})
-            h.send_response(200)
-            h.send_header("Content-Type", "image/jpeg")
-            h.send_header("Content-Length", str(len(data)))
-            h.end_headers()
-            h.wfile.write(data)
-            return None
+            return self._reply(h, 200, data, "image/jpeg")
         return self._json(h, {"errcode": 40004, "errmsg": "unknown path"})
 
     @staticmethod
     def _json(h: BaseHTTPRequestHandler, body: dict[str, Any]) -> None:
-        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
-        h.send_response(200)
-        h.send_header("Content-Type", "application/json; encoding=utf-8")
-        h.send_header("Content-Length", str(len(data)))
-        h.end_headers()
-        h.wfile.write(data)
+        LocalHttpFake._reply(h, 200, json.dumps(body, ensure_ascii=False).encode("utf-8"),
+                             "application/json; encoding=utf-8")
