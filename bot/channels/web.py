@@ -48,7 +48,7 @@ from bot.channels.web_updates import (
     latest_id,
     proactive_after,
 )
-from bot.engine import Engine
+from bot.engine import Engine, Outcome
 from bot.evidence import Accepted, EvidenceSettings, accept_photo
 from bot.messages import InboundMessage
 from bot.text_guard import MAX_ID_CHARS, MAX_TEXT_CHARS
@@ -186,7 +186,10 @@ def routes(engine: Engine, *, max_body_bytes: int = 65536, max_text_chars: int =
         if chat_id is None:
             chat_id, token = new_token()
         msg = InboundMessage(channel="web", chat_id=chat_id, message_id=message_id or uuid.uuid4().hex, text=text)
-        outcome = await engine.respond(msg)
+        return _answer(request, await engine.respond(msg), token)
+
+    def _answer(request: Request, outcome: Outcome, token: str | None) -> Response:
+        """The turn's JSON; a chat started by this request also gets its token (body and cookie)."""
         data = outcome.to_json()
         if token is not None:
             data["chat_token"] = token
@@ -225,13 +228,7 @@ def routes(engine: Engine, *, max_body_bytes: int = 65536, max_text_chars: int =
             attachments.rejected_ref(result.code)
         outcome = await engine.respond(InboundMessage(channel="web", chat_id=chat_id, message_id=message_id, text="",
                                                       attachments=(ref,)))
-        body = outcome.to_json()
-        if token is not None:
-            body["chat_token"] = token
-        response = JSONResponse(body)
-        if token is not None:
-            set_cookie(response, request, token)
-        return response
+        return _answer(request, outcome, token)
 
     def _known_chat(request: Request) -> tuple[str | None, Response | None]:
         chat_id, _ = _chat_id(request)
