@@ -8,12 +8,19 @@ file per test; on PostgreSQL the session database is migrated once and emptied b
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from bot.store.db import Database
 from bot.store.models import Base
+
+
+def count_rows(store: Database, model: Any, *where: Any) -> int:
+    """How many rows of ``model`` match ``where`` (all of them without a condition)."""
+    with store.session(readonly=True) as s:
+        return s.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def reset_database(db: Database) -> None:

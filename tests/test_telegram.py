@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from fake_bot_api import FakeBotApi
+from fixtures_store import count_rows
 from sqlalchemy import func, select
 from telegram_helpers import CUSTOMER, SECRET, buttons, jpeg, press_update, telegram_app, text_update, update
 
@@ -36,18 +37,13 @@ async def tg(store, api, monkeypatch):
         yield app
 
 
-def _count(store, model, *where) -> int:
-    with store.session(readonly=True) as s:
-        return s.scalar(select(func.count()).select_from(model).where(*where))
-
-
 async def test_secret_wrong_or_missing_is_403_and_nothing_is_processed(tg, store):
     for secret in ("wrong", None, SECRET + "x", ""):
         response = await tg.post(update("start"), secret=secret)
         assert response.status_code == 403
     assert tg.api.sent() == []
-    assert _count(store, Conversation) == 0
-    assert _count(store, ProcessedMessage) == 0
+    assert count_rows(store, Conversation) == 0
+    assert count_rows(store, ProcessedMessage) == 0
 
 
 async def test_start_is_answered_through_the_bot_api(tg):
@@ -79,7 +75,7 @@ async def test_redelivered_update_is_processed_once(tg, store):
     second = await tg.post(body)
     assert first.status_code == second.status_code == 200
     assert len(tg.api.sent(CUSTOMER)) == 1
-    assert _count(store, Message, Message.direction == "in") == 1
+    assert count_rows(store, Message, Message.direction == "in") == 1
 
 
 async def test_full_booking_with_inline_buttons(tg, store):
@@ -168,14 +164,14 @@ async def test_photo_largest_size_is_downloaded_stored_and_acknowledged(tg, stor
     # redelivery: no second download, no second row
     await tg.post(update("photo", 9501))
     assert len(tg.api.called("getFile")) == 1
-    assert _count(store, Evidence) == 1
+    assert count_rows(store, Evidence) == 1
 
 
 async def test_a_file_that_is_not_an_image_gets_a_clear_reply_and_is_not_kept(tg, store):
     tg.api.files["photos/AgACAgUAAxkBAAIBY2large.jpg"] = b"%PDF-1.7 not a picture at all"
     await tg.post(update("photo", 9601, caption=None))
     assert any("无法识别为图片" in t for t in tg.api.texts(CUSTOMER))
-    assert _count(store, Evidence) == 0
+    assert count_rows(store, Evidence) == 0
 
 
 async def test_a_photo_over_the_limit_is_not_downloaded(tg, store):
@@ -243,7 +239,7 @@ async def test_messages_of_one_chat_arriving_together_are_all_answered(tg, store
     responses = await asyncio.gather(*(tg.post(text_update(9960 + i, f"你好{i}")) for i in range(4)))
     assert [r.status_code for r in responses] == [200] * 4
     assert len(tg.api.sent(CUSTOMER)) == 4
-    assert _count(store, Message, Message.direction == "in") == 4
+    assert count_rows(store, Message, Message.direction == "in") == 4
 
 
 async def test_emoji_control_characters_and_long_text_are_answered(tg, store):

@@ -9,6 +9,7 @@ import time
 
 import pytest
 from fake_wechat_api import FakeWeChatApi
+from fixtures_store import count_rows
 from sqlalchemy import func, select
 from telegram_helpers import jpeg
 from wechat_helpers import OPENID, TOKEN, sign, wechat_app, xml
@@ -31,11 +32,6 @@ async def wc(store, api, monkeypatch):
         yield app
 
 
-def _count(store, model, *where) -> int:
-    with store.session(readonly=True) as s:
-        return s.scalar(select(func.count()).select_from(model).where(*where))
-
-
 def text(content: str, msgid: int) -> str:
     return xml("text", content=content, msgid=str(msgid))
 
@@ -53,7 +49,7 @@ async def test_url_verification_echoes_only_with_a_valid_signature(wc):
 async def test_bad_signature_is_403_and_nothing_is_processed(wc, store):
     response = await wc.wx.post(text("你好", 1001), signature="f" * 40)
     assert response.status_code == 403
-    assert _count(store, ProcessedMessage) == 0 and _count(store, Conversation) == 0
+    assert count_rows(store, ProcessedMessage) == 0 and count_rows(store, Conversation) == 0
 
 
 @pytest.mark.parametrize("body", [
@@ -75,7 +71,7 @@ async def test_oversized_body_is_400(wc):
 async def test_hostile_xml_is_refused_without_expansion(wc, store, name):
     response = await wc.wx.post(xml(name))
     assert response.status_code == 400
-    assert _count(store, Conversation) == 0
+    assert count_rows(store, Conversation) == 0
 
 
 def test_billion_laughs_is_refused_at_the_doctype_before_any_entity_is_expanded():
@@ -118,7 +114,7 @@ async def test_wechat_retries_of_one_message_are_processed_once(wc, store):
     second = await wc.wx.post(body)  # WeChat retries after 5 s without an answer, with the same MsgId
     third = await wc.wx.post(body)
     assert first and second.text == third.text == "success"
-    assert _count(store, Message, Message.direction == "in") == 1
+    assert count_rows(store, Message, Message.direction == "in") == 1
 
 
 async def test_subscribe_greets_once_and_unsubscribe_is_quiet(wc, store):
@@ -153,7 +149,7 @@ async def test_image_is_fetched_with_media_get_and_kept(wc, store):
     reply = wc.wx.reply(await wc.wx.post(xml("image", media="MEDIA_1", msgid="2601")))
     assert "收到您的照片" in reply
     assert [q["media_id"] for path, q, _ in wc.api.calls if path == "/cgi-bin/media/get"] == ["MEDIA_1"]
-    assert _count(store, Evidence) == 1
+    assert count_rows(store, Evidence) == 1
 
 
 async def test_slow_answer_goes_through_the_customer_service_api(wc, store):
