@@ -29,9 +29,11 @@ def _words(name: str) -> tuple[str, ...]:
 
 
 @cache
-def _decline_words() -> tuple[tuple[str, tuple[str, ...]], ...]:
+def _decline_words() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Per reason, its phrases as one alternation: a single scan instead of one ``in`` per phrase."""
     table = texts()["commands"]["decline"]
-    return tuple((reason, tuple(squash(w) for w in table[reason])) for reason in DECLINE_REASONS)
+    phrases = ((reason, [w for w in map(squash, table[reason]) if w]) for reason in DECLINE_REASONS)
+    return tuple((reason, re.compile("|".join(map(re.escape, words)))) for reason, words in phrases if words)
 
 
 @cache
@@ -56,7 +58,7 @@ def decline_reason(text: str) -> str | None:
     if not said or "取消" in said:
         return None
     for reason, words in _decline_words():
-        if any(w in said for w in words):
+        if words.search(said):
             return reason
     for reason, pattern in _decline_patterns():
         if pattern.search(said):

@@ -6,7 +6,9 @@ older version are ignored and missing ones take their defaults, so a deploy neve
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+import copy
+from dataclasses import dataclass, field, fields
+from functools import cache
 from typing import Any
 
 from regions.place import Place
@@ -68,16 +70,20 @@ class ConversationState:
 
     # -- serialisation -------------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
-        """A plain dict for ``Conversation.state``."""
-        return asdict(self)
+        """A plain dict for ``Conversation.state`` (its own copy: later changes to the state do not leak in)."""
+        return {name: copy_json(getattr(self, name)) for name in _field_names()}
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> ConversationState:
         """Rebuild from a stored dict; tolerant of missing and unknown keys."""
         if not data:
             return cls()
-        known = {f.name for f in fields(cls)}
+        known = _field_names()
         return cls(**{k: v for k, v in data.items() if k in known})
+
+    def copy(self) -> ConversationState:
+        """A deep copy, so a turn can change it and still compare with what it started from."""
+        return ConversationState(**self.to_json())
 
     # -- convenience ---------------------------------------------------------------------------------
     @property
@@ -118,3 +124,26 @@ class ConversationState:
     def started(self) -> bool:
         """Has the customer told us anything about a repair yet?"""
         return any((self.brand, self.product, self.fault, self.place, self.phone))
+
+
+@cache
+def _field_names() -> frozenset[str]:
+    return frozenset(f.name for f in fields(ConversationState))
+
+
+def copy_json(value: Any) -> Any:
+    """A deep copy of JSON-like data (dicts, lists, scalars).
+
+    Every turn copies the whole state twice; ``copy.deepcopy`` and ``dataclasses.asdict`` spent more
+    time on that (memo bookkeeping, type dispatch) than the NLU did on the message. Anything that is
+    not JSON-like still goes through ``copy.deepcopy``.
+    """
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, dict):
+        return {key: copy_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [copy_json(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(copy_json(item) for item in value)
+    return copy.deepcopy(value)

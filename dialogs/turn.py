@@ -6,7 +6,6 @@ next message) is understood exactly, without relying on the NLU to read the labe
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -42,7 +41,7 @@ class Turn:
 
     def __init__(self, state: ConversationState, parse: Parse, services: Services, now: datetime) -> None:
         self.before = state
-        self.s = copy.deepcopy(state)
+        self.s = state.copy()
         self.parse = parse
         self.services = services
         self.now = now

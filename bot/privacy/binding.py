@@ -19,6 +19,7 @@ Mapping a model whose table has encrypted columns but no ``row_key`` fails at ma
 
 from __future__ import annotations
 
+import contextlib
 import weakref
 from collections.abc import Mapping
 from typing import Any
@@ -32,10 +33,21 @@ from sqlalchemy.sql.elements import ClauseElement
 
 from bot.privacy.columns import ROW_KEY, Sealed, UnsealedValueError, is_encrypted, new_row_key
 
+#: Encrypted columns per table. Every INSERT and UPDATE asks; an ORM statement's annotated table
+#: hashes and compares like the table itself, so both find the same entry.
+_ENCRYPTED_COLUMNS: dict[Any, tuple[Any, ...]] = {}
+
 
 def encrypted_columns(table: Any) -> tuple[Any, ...]:
     """The encrypted columns of ``table`` (a Table, or the annotated one of an ORM statement)."""
-    return tuple(c for c in getattr(table, "columns", ()) if is_encrypted(c))
+    try:
+        return _ENCRYPTED_COLUMNS[table]
+    except (KeyError, TypeError):  # TypeError: something unhashable that is not a table
+        pass
+    columns = tuple(c for c in getattr(table, "columns", ()) if is_encrypted(c))
+    with contextlib.suppress(TypeError):
+        _ENCRYPTED_COLUMNS[table] = columns
+    return columns
 
 
 def _default_of(column: Any) -> tuple[bool, Any]:
