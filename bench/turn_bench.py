@@ -147,6 +147,7 @@ def _measure(url: str, backend: str) -> dict[str, object]:
     try:
         engine = Engine(db)
         engine.warm_up()  # as `repairbot serve` does
+        engine.start_turn_processes()
         asyncio.run(_scenario(engine, 2, False, None))  # mappers and statement caches
         scenarios: dict[str, tuple[int, bool, tuple[float, float] | None]] = {
             "1": (SEQUENTIAL_CONVERSATIONS, False, None),
@@ -163,6 +164,7 @@ def _measure(url: str, backend: str) -> dict[str, object]:
             results[name] = _median_of_runs(runs, target)
         results["load_avg"] = {"before": load_before, "after": round(os.getloadavg()[0], 2)}
         results["turn_workers"] = engine.turn_workers
+        results["turn_processes"] = engine.turn_process_count
         results["statements_per_turn"] = _statements_per_turn(engine)
         engine.close()
         return results

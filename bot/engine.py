@@ -33,9 +33,10 @@ import threading
 import weakref
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
@@ -63,6 +64,9 @@ from bot.ticket_view import ticket_json
 from dialogs import ConversationState
 from dialogs.texts import say
 from nlu.types import Parse
+
+if TYPE_CHECKING:
+    from bot.turn_processes import TurnProcesses
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +129,8 @@ class Engine:
         self.config = config if config is not None else load_config()
         self.tz = ZoneInfo(str(self.config.get("timezone") or "Asia/Shanghai"))
         self._nlu = nlu
+        # Worker processes build their own engine from the config: only the stock clock and NLU go there.
+        self._stock_parts = clock is None and nlu is None
         self.clock = clock or (lambda: datetime.now(self.tz))
         self.catalog = catalog_from_config(self.config)
         self.max_chars = int((self.config.get("dialog") or {}).get("max_message_chars", MAX_MESSAGE_CHARS))
@@ -135,6 +141,7 @@ class Engine:
         self.turn_workers = turn_workers(self.config)
         self._executor: ThreadPoolExecutor | None = None
         self._executor_guard = threading.Lock()
+        self._processes: TurnProcesses | None = None
         # No writer lock here: on SQLite, Database.session already queues this process's writers on one
         # lock per file (cheaper than spinning on SQLite's busy timeout).
 
@@ -152,9 +159,49 @@ class Engine:
         if lock is None:
             lock = self._chat_locks[key] = asyncio.Lock()
         async with lock:
+            processes = self._processes
+            if processes is not None:
+                try:
+                    return await processes.run(msg)
+                except BrokenProcessPool:
+                    self._lose_processes(processes)
             # Like asyncio.to_thread (context variables included), on the engine's own workers.
             call = functools.partial(contextvars.copy_context().run, self.process, msg)
             return await asyncio.get_running_loop().run_in_executor(self.executor, call)
+
+    def start_turn_processes(self, count: int | None = None) -> int:
+        """Run turns on worker processes (``server.turn_processes``, see :mod:`bot.turn_processes`).
+
+        ``count`` overrides the config. Returns how many started: 0 on SQLite by default, and 0 for an
+        engine given its own clock or NLU (a worker could not have them).
+        """
+        from bot.turn_processes import TurnProcesses, turn_processes
+
+        wanted = turn_processes(self.config, self.db.dialect) if count is None else count
+        if wanted < 1 or self._processes is not None:
+            return self._processes.count if self._processes is not None else 0
+        if not self._stock_parts:
+            log.warning("turn processes not started: this engine has its own clock or NLU")
+            return 0
+        from bot.privacy.keys import keyring
+
+        keyring()  # the key file exists before the workers look for it (a fresh data directory)
+        processes = TurnProcesses(self.db.url, self.config, wanted)
+        processes.start()
+        self._processes = processes
+        log.info("customer turns run on %d worker processes", wanted)
+        return wanted
+
+    @property
+    def turn_process_count(self) -> int:
+        """Worker processes running turns now (0: turns run on this process's threads)."""
+        return self._processes.count if self._processes is not None else 0
+
+    def _lose_processes(self, processes: TurnProcesses) -> None:
+        if self._processes is processes:
+            self._processes = None
+            log.error("a turn worker process died; turns run in the serving process from now on")
+            processes.close()
 
     @property
     def executor(self) -> ThreadPoolExecutor:
@@ -166,7 +213,10 @@ class Engine:
         return self._executor
 
     def close(self) -> None:
-        """Stop the turn workers (after the app stopped sending messages)."""
+        """Stop the turn workers and processes (after the app stopped sending messages)."""
+        if self._processes is not None:
+            self._processes.close()
+            self._processes = None
         if self._executor is not None:
             self._executor.shutdown(wait=True)
             self._executor = None

@@ -30,6 +30,7 @@ def _serve(args: argparse.Namespace) -> int:
     db = open_database(args.url)  # migrations and technicians before the first request
     engine = Engine(db)
     engine.warm_up()  # the first customer should not wait for the NLU and gazetteer to load
+    engine.start_turn_processes()  # server.turn_processes: more than one core on PostgreSQL
     app = create_app(engine, background=True)
     host = args.host or settings["host"]
     port = args.port or settings["port"]
