@@ -22,6 +22,7 @@ import ahocorasick
 
 from nlu.classifier import NaiveBayes
 from nlu.normalize import compact
+from nlu.prefilter import Gates, gate
 from nlu.training_data import TrainingData, training_data
 from nlu.types import FAULTS
 
@@ -72,6 +73,8 @@ class FaultReader:
         self._patterns: list[tuple[re.Pattern[str], str]] = [
             (re.compile("|".join(f"(?:{p})" for p in patterns)), code) for code, patterns in grouped.items()
         ]
+        # Most messages can match only a few of them: the characters they need decide which to run.
+        self._gates = Gates([gate(grouped[code]) for _pattern, code in self._patterns])
         self._rank = {code: i for i, code in enumerate(PRIORITY)}
         self._deny = {
             name: re.compile("|".join(f"(?:{p})" for p in data.regexes.get(name, ())) or r"(?!x)x")
@@ -132,8 +135,9 @@ class FaultReader:
         if len(self._automaton):
             for end_index, (length, code) in self._automaton.iter(text):
                 found.append(FaultHit(code, end_index - length + 1, end_index + 1))
-        for pattern, code in self._patterns:
-            found.extend(FaultHit(code, m.start(), m.end()) for m in pattern.finditer(text))
+        for (pattern, code), may_match in zip(self._patterns, self._gates.open(text), strict=True):
+            if may_match:
+                found.extend(FaultHit(code, m.start(), m.end()) for m in pattern.finditer(text))
         if len(found) < 2:
             return found
         # Drop phrases nested in a longer one: sorted by start (longest first), a hit is nested when an

@@ -1,0 +1,70 @@
+"""The speed-ups of the NLU must not change a reading: gates only skip regexes that cannot match,
+and the one-pass ``compact`` keeps exactly the characters ``str.isalnum`` keeps."""
+
+from __future__ import annotations
+
+import random
+import re
+import sys
+
+import pytest
+
+from nlu.normalize import compact
+from nlu.prefilter import ALWAYS, Gates, gate, requirement
+from nlu.training_data import training_data
+
+
+def test_compact_keeps_exactly_the_alphanumeric_characters():
+    every = "".join(map(chr, range(sys.maxunicode + 1)))
+    assert compact(every) == "".join(ch for ch in every if ch.isalnum())
+    assert compact("") == "" and compact("_a b，c") == "abc"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "needs"),
+    [
+        (r"密码.{0,4}(忘|想不起)", [{"密"}, {"码"}, {"忘", "想"}]),
+        (r"(没有?|无)(任何)?反应|反应都没有", [{"反"}]),
+        (r"安装$", [{"安"}, {"装"}]),
+        (r"(?<![刚才])(搬|挪)", [{"搬", "挪"}]),
+    ],
+)
+def test_requirement_reads_the_characters_a_match_needs(pattern, needs):
+    assert [set(s) for s in requirement(pattern)] == needs
+
+
+@pytest.mark.parametrize("pattern", [r"\d+", r"[^锁]+", r".{2}", r"a*", r"(?i)ab", r"x|\w", r"(?=a)"])
+def test_requirement_is_empty_when_nothing_is_known(pattern):
+    assert requirement(pattern) == ()
+    assert gate([pattern]) is ALWAYS
+
+
+def _texts() -> list[str]:
+    data = training_data()
+    texts = [e.text.lower() for e in data.examples]
+    texts += [w for words in data.lookups.values() for w in words]
+    texts += list(data.synonyms)
+    rng = random.Random(3)
+    alphabet = "".join(sorted({ch for t in texts for ch in t}))
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 30))) for _ in range(2000)]
+    return texts
+
+
+def test_gates_never_skip_a_pattern_that_matches():
+    patterns = [(name, p) for name, items in training_data().regexes.items() for p in items]
+    single = [gate([p]) for _name, p in patterns]
+    gates = Gates(single)
+    compiled = [re.compile(p) for _name, p in patterns]
+    for text in _texts():
+        opened = gates.open(text)
+        chars = set(text)
+        for (name, p), rx, one, may_match in zip(patterns, compiled, single, opened, strict=True):
+            if rx.search(text):
+                assert may_match, (name, p, text)
+            assert may_match == one.passes(chars)
+
+
+def test_gates_skip_most_patterns_for_a_plain_message():
+    patterns = [p for items in training_data().regexes.values() for p in items]
+    opened = Gates([gate([p]) for p in patterns]).open("你好")
+    assert sum(opened) < len(patterns) / 4
