@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from nlu.prefilter import Gates, gate
 from nlu.training_data import TrainingData, training_data
 
 PERSON_SHUT_IN = "person_shut_in"
@@ -52,10 +53,13 @@ class UrgencyReader:
         self._fire = pattern("fire")
         self._now = pattern("urgent_now")
         self._relaxed = pattern("not_urgent")
-        # Most messages carry none of it: one search decides that.
+        # Most messages carry none of it: one search decides that, and the characters those patterns
+        # need decide most of the time without it (see nlu.prefilter).
         self._anything = re.compile(
             "|".join(p.pattern for p in (self._shut_out, self._strong, self._weak, self._fire, self._now))
         )
+        anything = ("urgent_shut_out", "shut_in_strong", "shut_in_weak", "fire", "urgent_now")
+        self._gates = Gates([gate(p for name in anything for p in data.regexes[name])])
 
     def relaxed(self, text: str) -> bool:
         """Whether the text says it can wait (不急, 慢慢来, no rush)."""
@@ -63,7 +67,7 @@ class UrgencyReader:
 
     def read(self, text: str, *, product: str | None = None) -> Urgency:
         """Urgency of normalized text; ``product`` is the product read from it (a safe shuts nobody in)."""
-        if not self._anything.search(text):
+        if not self._gates.open(text)[0] or not self._anything.search(text):
             return Urgency(False, None)
         safety = None
         if self._fire.search(text):

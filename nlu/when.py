@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
+from nlu.prefilter import Gates, gate
 from nlu.settings import WHOLE_DAY, NluSettings
 from nlu.types import When
 
@@ -63,6 +64,7 @@ def _clock_pattern(p: str) -> str:
 
 _RANGE = re.compile(_clock_pattern("a") + r"\s*(?:到|至|-|~|～)\s*" + _clock_pattern("b"))
 _POINT = re.compile(_clock_pattern("a") + r"\s*(?P<mod>以后|之后|后|以前|之前|前|左右|前后)?")
+_SHORT_PART = re.compile(r"(?:[今明]|后天|大后天|周[一二三四五六日天]|星期[一二三四五六日天])([早晚])")
 _WEEKDAY_INDEX = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "七": 6}
 
 
@@ -115,7 +117,7 @@ def _find_part(text: str, parts: dict[str, tuple[int, int]]) -> str | None:
             best = (i, name)
     if best:
         return best[1]
-    m = re.search(r"(?:[今明]|后天|大后天|周[一二三四五六日天]|星期[一二三四五六日天])([早晚])", text)
+    m = _SHORT_PART.search(text)
     return _SHORT_PARTS[m.group(1)] if m else None
 
 
@@ -198,6 +200,10 @@ class TimeReader:
         self.parts = settings.day_part_windows
         self.zone: tzinfo = ZoneInfo(settings.timezone)
         names = sorted({*self.parts, *_PART_ALIASES}, key=len, reverse=True)
+        # Most messages name no time: the characters every time expression needs say so before any
+        # regex runs (see nlu.prefilter). The subs in ``read`` only blank text, so they add no match.
+        said = [_RANGE, _POINT, _WEEKDAY, _WEEKEND, _DATE, _DAY, _SHORT_PART, *map(re.escape, names)]
+        self._gates = Gates([gate(said), gate([_ASAP]), gate([_A_BIT, *said])])
         self._time_words = re.compile(
             "|".join(
                 [_RANGE.pattern, _POINT.pattern.replace("(?P<a", "(?P<c"), _WEEKDAY.pattern.replace("(?P<", "(?P<w"),
@@ -214,9 +220,14 @@ class TimeReader:
 
     def read(self, text: str, now: datetime | None = None) -> When | None:
         """The visit window named in normalized text, or ``None`` when no time is mentioned."""
-        now = self.local_now(now).replace(second=0, microsecond=0)
+        may_say_when, may_say_asap, _may_strip = self._gates.open(text)
+        if not may_say_when and not may_say_asap:
+            return None
         text = _A_BIT.sub(" ", _PAST.sub(" ", _GREETINGS.sub(" ", text)))
         asap = bool(_ASAP.search(text))
+        if not may_say_when:
+            return When(asap=True) if asap else None
+        now = self.local_now(now).replace(second=0, microsecond=0)
         parts = self.parts
         day, flexible, weekend_end = _resolve_day(text, now.date())
         part = _find_part(text, parts)
@@ -261,6 +272,8 @@ class TimeReader:
         The intent classifier reads what is left: 明天下午 says when, not whether the customer is
         asking for a first visit or a change of one.
         """
+        if not self._gates.open(text)[2]:
+            return text  # no time expression can be in it
         # 便宜一点 / 早一点 keep their comparative (that is the request), only "一点" goes.
         text = _A_BIT.sub(lambda m: m.group()[: m.group().index("一点")] + " ", text)
         return self._time_words.sub(" ", text)
