@@ -137,6 +137,17 @@ class BrandMatcher:
             readings = tuple(sounds(ch) for ch in spelling)
             for syllable in readings[0]:
                 self._by_first_sound.setdefault(syllable, []).append((brand, spelling, readings))
+        # Per character, the names it may begin by sound, in the order the pinyin pass tries them;
+        # filled as characters are met (most begin none: one dict look-up each).
+        self._by_first_char: dict[str, tuple[tuple[Brand, str, tuple[frozenset[str], ...]], ...]] = {}
+
+    def _sound_alikes(self, ch: str) -> tuple[tuple[Brand, str, tuple[frozenset[str], ...]], ...]:
+        """The names whose first syllable ``ch`` may sound like (each reading of ``ch`` in turn)."""
+        found = self._by_first_char.get(ch)
+        if found is None:
+            found = tuple(entry for first in sounds(ch) for entry in self._by_first_sound.get(first, ()))
+            self._by_first_char[ch] = found
+        return found
 
     def _excluded(self, brand: Brand, text: str, start: int, end: int) -> bool:
         after = text[end:]
@@ -181,22 +192,23 @@ class BrandMatcher:
                     hits.append(BrandHit(brand, m.start(), m.end(), exact=False))
                     for i in range(m.start(), m.end()):
                         taken[i] = True
+        known = self._by_first_char.get
         for start, ch in enumerate(text):
-            if taken[start]:
+            alikes = known(ch)
+            if alikes is None:
+                alikes = self._sound_alikes(ch)
+            if not alikes or taken[start]:
                 continue
-            for first in sounds(ch):
-                for brand, spelling, readings in self._by_first_sound.get(first, ()):
-                    end = start + len(readings)
-                    if end > len(text) or any(taken[start:end]):
-                        continue
-                    if self._sounds_like(text[start:end], spelling, readings) and not self._excluded(
-                        brand, text, start, end
-                    ):
-                        hits.append(BrandHit(brand, start, end, exact=False))
-                        for i in range(start, end):
-                            taken[i] = True
-                        break
-                if taken[start]:
+            for brand, spelling, readings in alikes:
+                end = start + len(readings)
+                if end > len(text) or any(taken[start:end]):
+                    continue
+                if self._sounds_like(text[start:end], spelling, readings) and not self._excluded(
+                    brand, text, start, end
+                ):
+                    hits.append(BrandHit(brand, start, end, exact=False))
+                    for i in range(start, end):
+                        taken[i] = True
                     break
         hits.sort(key=lambda h: h.start)
         return hits
