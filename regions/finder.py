@@ -83,6 +83,11 @@ CLAUSE_BREAK = re.compile(r"[，,。．.!！?？;；\n\r]")
 GAP_FILLER = re.compile(r"^[\s的省市州县区]*$")
 _FULLWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
 _FULLWIDTH[0x3000] = 0x20
+# Most texts (the NLU's, NFKC-folded) have no full-width character: one search instead of a translate.
+_HAS_FULLWIDTH = re.compile("[\uff01-\uff5e\u3000]")
+# "Does the clause say any of these words?" in one search each (what the clause cue asks per candidate).
+_DEVICE_CUE = re.compile("|".join(map(re.escape, DEVICE_CUES)))
+_PERSON_CUE = re.compile("|".join(map(re.escape, PERSON_CUES)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +225,8 @@ class PlaceFinder:
         if len(self.soft_automaton):
             self.soft_automaton.make_automaton()
         self.senses = {k: tuple(v) for k, v in senses.items()}
+        # Surfaces whose every reading is weaker than a full name (short names, old short names).
+        self._only_weak = frozenset(k for k, ss in self.senses.items() if ss and all(s.strength < FULL for s in ss))
         self.automaton = ahocorasick.Automaton()
         for surface, ss in self.senses.items():
             self.automaton.add_word(surface, (surface, ss))
@@ -246,7 +253,7 @@ class PlaceFinder:
 
     def prefecture_only(self, text: str) -> Division | None:
         """The one prefecture a text names when it names no county (苏州市 as a whole service area)."""
-        text = text[:MAX_TEXT].translate(_FULLWIDTH)
+        text = _halfwidth(text)
         found = {
             s.code
             for h in self._hits(text)
@@ -260,7 +267,7 @@ class PlaceFinder:
         """Like ``find``, plus how the winning reading was made (for audits of the seed lists)."""
         if not text:
             return PlaceMatch(), None
-        text = text[:MAX_TEXT].translate(_FULLWIDTH)
+        text = _halfwidth(text)
         hits = self._hits(text)
         bare = expecting and len(_significant(text)) <= 8
         contexts = [
@@ -325,21 +332,19 @@ class PlaceFinder:
                 h.partial = True
                 kept.append(h)
         blocked = [h for h in raw if not h.senses]
+        only_weak = self._only_weak
         out = []
         for h in kept[:MAX_HITS]:
-            if (
-                h.senses
-                and all(s.strength < FULL for s in h.senses)
-                and any(_straddles(h, b) for b in blocked)
-            ):
+            weak = h.surface in only_weak
+            if weak and blocked and any(_straddles(h, b) for b in blocked):
                 continue  # 凯德保险柜: 德保 is cut across 保险, the word the text is really made of
             after = text[h.end : h.end + 3]
             if STREET_AFTER.match(after):
                 continue
-            if POI_AFTER.match(after) and all(s.strength < FULL for s in h.senses):
+            if (weak or not h.senses) and POI_AFTER.match(after):
                 continue
             out.append(h)
-        shorts = [h for h in out if h.senses and all(s.strength < FULL for s in h.senses)]
+        shorts = [h for h in out if h.surface in only_weak]
         if shorts and len(self.soft_automaton):
             soft = [(end - length + 1, end + 1) for end, length in self.soft_automaton.iter(text)]
             for h in shorts:
@@ -500,6 +505,12 @@ class PlaceFinder:
         return PlaceMatch(candidates=places, note="ambiguous: " + "、".join(p.label for p in places)), None
 
 
+def _halfwidth(text: str) -> str:
+    """The text as the finder reads it: its first ``MAX_TEXT`` characters, full-width forms folded."""
+    text = text[:MAX_TEXT]
+    return text.translate(_FULLWIDTH) if _HAS_FULLWIDTH.search(text) else text
+
+
 def _strip_suffix(name: str) -> str:
     for suf in ("自治县", "县", "区", "市", "旗"):
         if name.endswith(suf) and len(name) - len(suf) >= 2:
@@ -563,9 +574,9 @@ def _clause_cue(text: str, start: int, end: int) -> float:
     left, right = _clause_bounds(text, start, end)
     clause = text[left:start] + text[end:right]
     score = 0.0
-    if any(w in clause for w in DEVICE_CUES):
+    if _DEVICE_CUE.search(clause):
         score += DEVICE_CUE_BONUS
-    if any(w in clause for w in PERSON_CUES):
+    if _PERSON_CUE.search(clause):
         score += PERSON_CUE_PENALTY
     return score
 
