@@ -74,11 +74,13 @@ class _Words:
         self._by_first: dict[str, list[tuple[int, str]]] = {}
         for rank, word in enumerate(w for w in sorted(words, key=len, reverse=True) if w):
             self._by_first.setdefault(word[0], []).append((rank, word))
-        self._firsts = frozenset(self._by_first)
+        self._firsts = re.compile("[" + "".join(map(re.escape, sorted(self._by_first))) + "]") if self._by_first else None
 
     def remove(self, text: str) -> str:
         """``_without(text, words)``."""
-        found = [hit for ch in self._firsts.intersection(text) for hit in self._by_first[ch]]
+        if self._firsts is None:
+            return text
+        found = [hit for ch in set(self._firsts.findall(text)) for hit in self._by_first[ch]]
         found.sort()  # back into the longest-first order
         for _rank, word in found:
             if word in text:

@@ -69,14 +69,17 @@ class Gates:
         for need, bit in bits.items():
             for ch in need:
                 self._bit[ch] = self._bit.get(ch, 0) | (1 << bit)
-        self._chars = frozenset(self._bit)
+        # The characters that matter, found in C (no string object made for the others).
+        self._chars = re.compile("[" + "".join(map(re.escape, sorted(self._bit))) + "]") if self._bit else None
         self._decide = lru_cache(maxsize=4096)(self._open_for)
 
     def open(self, text: str) -> tuple[bool, ...]:
         """Per gate (in order): whether its pattern may match ``text``."""
         mask = 0
-        for ch in self._chars.intersection(text):
-            mask |= self._bit[ch]
+        if self._chars is not None:
+            bit = self._bit
+            for ch in self._chars.findall(text):
+                mask |= bit[ch]
         return self._decide(mask)
 
     def _open_for(self, mask: int) -> tuple[bool, ...]:
