@@ -219,9 +219,11 @@ class PlaceFinder:
         # Everyday words hiding short names live in an automaton of their own, read only when the text
         # has a short-name reading for them to hide (most messages have none).
         self.soft_automaton = ahocorasick.Automaton()
+        self._longest_soft = 0
         for surface in gz.soft_words:
             if surface not in senses:
                 self.soft_automaton.add_word(surface, len(surface))
+                self._longest_soft = max(self._longest_soft, len(surface))
         if len(self.soft_automaton):
             self.soft_automaton.make_automaton()
         self.senses = {k: tuple(v) for k, v in senses.items()}
@@ -346,7 +348,10 @@ class PlaceFinder:
             out.append(h)
         shorts = [h for h in out if h.surface in only_weak]
         if shorts and len(self.soft_automaton):
-            soft = [(end - length + 1, end + 1) for end, length in self.soft_automaton.iter(text)]
+            # Only everyday words overlapping a short name count: read just the stretch around them.
+            lo = max(0, min(h.start for h in shorts) - self._longest_soft + 1)
+            hi = max(h.end for h in shorts) + self._longest_soft - 1
+            soft = [(lo + end - length + 1, lo + end + 1) for end, length in self.soft_automaton.iter(text[lo:hi])]
             for h in shorts:
                 h.hidden = any(
                     (start < h.end and h.start < end) and not (h.start <= start and end <= h.end)
