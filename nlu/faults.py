@@ -15,6 +15,7 @@ a "no fault" class, the other intents' examples) may still name a fault if it is
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -153,14 +154,20 @@ class FaultReader:
         return kept
 
     def read(
-        self, text: str, *, expecting: bool = False, guess: bool = True, evidence: str | None = None
+        self,
+        text: str,
+        *,
+        expecting: bool = False,
+        guess: bool = True,
+        evidence: str | Callable[[], str] | None = None,
     ) -> str | None:
         """The fault named in ``text``; ``expecting`` lowers the bar for a bare answer; ``guess=False``
         reports only faults named by a phrase (no classifier guess).
 
         ``evidence`` is what a classifier guess may read (the text without places, phones, brands and
         product words, see :mod:`nlu.evidence`); when it is too short or mostly unknown n-grams there
-        is nothing to guess from and the answer is ``None``.
+        is nothing to guess from and the answer is ``None``. It may be given as a function, called only
+        when a guess is to be made (most messages name a phrase or may not be guessed at).
         """
         every = self._all_hits(text)
         hits = self._asserted(text, every)
@@ -169,7 +176,7 @@ class FaultReader:
         if not guess or every:
             # Only denied phrases ("不是没电"): the classifier would read the denied words as the fault.
             return None
-        evidence = text if evidence is None else evidence
+        evidence = text if evidence is None else evidence() if callable(evidence) else evidence
         if len(compact(evidence)) < MIN_EVIDENCE_CHARS:
             return None
         prediction, known = self._classifier.read(evidence)
