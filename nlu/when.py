@@ -146,9 +146,16 @@ def _to_24h(hour: int, part: str | None) -> int:
     return hour % 24 if hour != 24 else 0
 
 
-def _resolve_day(text: str, today: date) -> tuple[date | None, bool, date | None]:
-    """(day, flexible, weekend_end): ``flexible`` means "roll a week forward if already over"."""
-    m = _WEEKEND.search(text)
+def _resolve_day(
+    text: str, today: date, may: tuple[bool, bool, bool, bool] = (True, True, True, True)
+) -> tuple[date | None, bool, date | None]:
+    """(day, flexible, weekend_end): ``flexible`` means "roll a week forward if already over".
+
+    ``may`` says which of the weekend, weekday, day-word and date patterns may match at all (a
+    pattern that cannot is not run; see nlu.prefilter).
+    """
+    may_weekend, may_weekday, may_day, may_date = may
+    m = _WEEKEND.search(text) if may_weekend else None
     if m:
         saturday = today + timedelta(days=(5 - today.weekday()) % 7)
         if today.weekday() == 6 and not m.group("which"):
@@ -158,7 +165,7 @@ def _resolve_day(text: str, today: date) -> tuple[date | None, bool, date | None
             if saturday - today < timedelta(days=7) and today.weekday() < 5:
                 saturday += timedelta(days=7)
         return saturday, False, saturday + timedelta(days=1)
-    m = _WEEKDAY.search(text)
+    m = _WEEKDAY.search(text) if may_weekday else None
     if m:
         target = _WEEKDAY_INDEX.get(m.group("d"), int(m.group("d")) - 1 if m.group("d").isdigit() else 0)
         which = m.group("which") or ""
@@ -168,13 +175,13 @@ def _resolve_day(text: str, today: date) -> tuple[date | None, bool, date | None
         if which.startswith(("这", "本")):
             return monday + timedelta(days=target), False, None
         return today + timedelta(days=(target - today.weekday()) % 7), True, None
-    m = _DAY.search(text)
+    m = _DAY.search(text) if may_day else None
     if m:
         word = m.group()
         if m.group("short"):
             word = "今天" if m.group("short") == "今" else "明天"
         return today + timedelta(days=_DAY_WORDS[word]), False, None
-    m = _DATE.search(text)
+    m = _DATE.search(text) if may_date else None
     if m:
         day = int(m.group("d"))
         month = int(m.group("m")) if m.group("m") else today.month
@@ -203,7 +210,12 @@ class TimeReader:
         # Most messages name no time: the characters every time expression needs say so before any
         # regex runs (see nlu.prefilter). The subs in ``read`` only blank text, so they add no match.
         said = [_RANGE, _POINT, _WEEKDAY, _WEEKEND, _DATE, _DAY, _SHORT_PART, *map(re.escape, names)]
-        self._gates = Gates([gate(said), gate([_ASAP]), gate([_A_BIT, *said])])
+        self._gates = Gates([
+            gate(said), gate([_ASAP]), gate([_A_BIT, *said]),  # anything at all; asap; for strip
+            gate([_GREETINGS]), gate([_PAST]), gate([_A_BIT]),  # the blanking in read
+            gate([_WEEKEND]), gate([_WEEKDAY]), gate([_DAY]), gate([_DATE]),  # _resolve_day
+            gate([_SHORT_PART, *map(re.escape, names)]), gate([_RANGE, _POINT]),  # _find_part, _find_clock
+        ])
         self._time_words = re.compile(
             "|".join(
                 [_RANGE.pattern, _POINT.pattern.replace("(?P<a", "(?P<c"), _WEEKDAY.pattern.replace("(?P<", "(?P<w"),
@@ -220,18 +232,25 @@ class TimeReader:
 
     def read(self, text: str, now: datetime | None = None) -> When | None:
         """The visit window named in normalized text, or ``None`` when no time is mentioned."""
-        may_say_when, may_say_asap, _may_strip = self._gates.open(text)
+        opened = self._gates.open(text)
+        may_say_when, may_say_asap, _may_strip, greeting, past, a_bit = opened[:6]
         if not may_say_when and not may_say_asap:
             return None
-        text = _A_BIT.sub(" ", _PAST.sub(" ", _GREETINGS.sub(" ", text)))
-        asap = bool(_ASAP.search(text))
+        # Blanking only removes characters: what could not match before cannot match after.
+        if greeting:
+            text = _GREETINGS.sub(" ", text)
+        if past:
+            text = _PAST.sub(" ", text)
+        if a_bit:
+            text = _A_BIT.sub(" ", text)
+        asap = may_say_asap and bool(_ASAP.search(text))
         if not may_say_when:
             return When(asap=True) if asap else None
         now = self.local_now(now).replace(second=0, microsecond=0)
         parts = self.parts
-        day, flexible, weekend_end = _resolve_day(text, now.date())
-        part = _find_part(text, parts)
-        clock = _find_clock(text)
+        day, flexible, weekend_end = _resolve_day(text, now.date(), opened[6:10])
+        part = _find_part(text, parts) if opened[10] else None
+        clock = _find_clock(text) if opened[11] else None
         if day is None and part is None and clock is None:
             return When(asap=True) if asap else None
 
