@@ -68,3 +68,33 @@ def test_gates_skip_most_patterns_for_a_plain_message():
     patterns = [p for items in training_data().regexes.values() for p in items]
     opened = Gates([gate([p]) for p in patterns]).open("你好")
     assert sum(opened) < len(patterns) / 4
+
+
+def _messages() -> list[str]:
+    from bench.nlu_bench import messages
+
+    texts = [t for seed in (7, 8, 9) for t in messages(200, seed=seed)]
+    texts += [e.text for e in training_data().examples]
+    texts += ["明天下午3点到5点", "周六上午十点左右", "下周三晚上7点以后", "25号上午", "不急，周二晚上来就行", "越快越好",
+              "昨天晚上一直响", "早上好，便宜一点", "孩子反锁在房间里出不来", "门口冒烟了", "人民路25号3栋"]
+    return texts
+
+
+def test_parses_are_the_same_with_every_gate_open(monkeypatch):
+    """The gates only skip work: forcing every one open must not change a single field."""
+    from datetime import datetime
+
+    from nlu import parse
+    from nlu.evidence import _slot_cues, _without, without_slot_cues
+
+    now = datetime.fromisoformat("2026-11-23T10:00:00+08:00")
+    texts = _messages()
+
+    def reading(text: str) -> tuple:
+        p = parse(text, now=now)
+        return (p.to_json(), p.safety, p.intent_confidence)
+
+    gated = [reading(t) for t in texts]
+    monkeypatch.setattr(Gates, "open", lambda self, text: tuple(True for _ in self._gates))
+    assert [reading(t) for t in texts] == gated
+    assert all(without_slot_cues(t) == _without(t, _slot_cues()) for t in texts)
