@@ -15,9 +15,10 @@ string) simply adds no condition, and a pattern it cannot read at all is always 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence, Set
+from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 try:  # the regex parser of the standard library (private, hence the fallback: no gate, same results)
     from re import _constants as _sre
@@ -55,7 +56,9 @@ class Gates:
     masks occur: they depend on which of a few dozen characters a message has, not on the message).
     """
 
-    def __init__(self, gates: Sequence[Gate]) -> None:
+    def __init__(self, gates: Sequence[Gate], then: Callable[[tuple[bool, ...]], Any] | None = None) -> None:
+        """``then``, when given, turns the per-gate answer into what :meth:`open` returns (kept with it)."""
+        self._then = then
         bits: dict[frozenset[str], int] = {}
         self._gates: list[tuple[int, ...] | None] = []
         for g in gates:
@@ -73,8 +76,8 @@ class Gates:
         self._chars = re.compile("[" + "".join(map(re.escape, sorted(self._bit))) + "]") if self._bit else None
         self._decide = lru_cache(maxsize=4096)(self._open_for)
 
-    def open(self, text: str) -> tuple[bool, ...]:
-        """Per gate (in order): whether its pattern may match ``text``."""
+    def open(self, text: str) -> Any:
+        """Per gate (in order): whether its pattern may match ``text`` (passed through ``then``)."""
         mask = 0
         if self._chars is not None:
             bit = self._bit
@@ -82,11 +85,12 @@ class Gates:
                 mask |= bit[ch]
         return self._decide(mask)
 
-    def _open_for(self, mask: int) -> tuple[bool, ...]:
-        return tuple(
+    def _open_for(self, mask: int) -> Any:
+        opened = tuple(
             alternatives is None or any(mask & need == need for need in alternatives)
             for alternatives in self._gates
         )
+        return opened if self._then is None else self._then(opened)
 
 
 def gate(patterns: Iterable[str | re.Pattern[str]]) -> Gate:

@@ -57,13 +57,19 @@ class UrgencyReader:
             start = len(self._items)
             self._items.extend(re.compile(p) for p in items)
             self._span[name] = (start, len(self._items))
-        self._gates = Gates([gate([p]) for p in self._items])
-        self._anything_end = self._span[self._ANYTHING[-1]][1]
+        self._gates = Gates([gate([p]) for p in self._items], then=self._open_items)
 
-    def _says(self, name: str, text: str, opened: tuple[bool, ...]) -> bool:
-        """Whether ``text`` matches one of the items of ``name`` (those whose gate is open)."""
-        start, end = self._span[name]
-        return any(opened[i] and self._items[i].search(text) for i in range(start, end))
+    def _open_items(self, opened: tuple[bool, ...]) -> dict[str, tuple[re.Pattern[str], ...]]:
+        """Per list, the items that may match (kept per answer by the gates)."""
+        return {
+            name: tuple(self._items[i] for i in range(start, end) if opened[i])
+            for name, (start, end) in self._span.items()
+        }
+
+    @staticmethod
+    def _says(name: str, text: str, items: dict[str, tuple[re.Pattern[str], ...]]) -> bool:
+        """Whether ``text`` matches one of the items of ``name`` that may match."""
+        return any(item.search(text) for item in items[name])
 
     def relaxed(self, text: str) -> bool:
         """Whether the text says it can wait (不急, 慢慢来, no rush)."""
@@ -72,9 +78,7 @@ class UrgencyReader:
     def read(self, text: str, *, product: str | None = None) -> Urgency:
         """Urgency of normalized text; ``product`` is the product read from it (a safe shuts nobody in)."""
         opened = self._gates.open(text)
-        if not any(opened[: self._anything_end]) or not any(
-            self._says(name, text, opened) for name in self._ANYTHING
-        ):
+        if not any(self._says(name, text, opened) for name in self._ANYTHING):
             return Urgency(False, None)
         safety = None
         if self._says("fire", text, opened):

@@ -95,6 +95,10 @@ def test_parses_are_the_same_with_every_gate_open(monkeypatch):
         return (p.to_json(), p.safety, p.intent_confidence)
 
     gated = [reading(t) for t in texts]
-    monkeypatch.setattr(Gates, "open", lambda self, text: tuple(True for _ in self._gates))
+    def all_open(self: Gates, text: str):
+        opened = tuple(True for _ in self._gates)
+        return opened if self._then is None else self._then(opened)
+
+    monkeypatch.setattr(Gates, "open", all_open)
     assert [reading(t) for t in texts] == gated
     assert all(without_slot_cues(t) == _without(t, _slot_cues()) for t in texts)
