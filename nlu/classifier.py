@@ -116,7 +116,11 @@ class NaiveBayes:
         top = max(scores)
         weights = [math.exp(s - top) for s in scores]
         total = sum(weights)
-        order = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)
-        best = order[0]
-        runner = self.labels[order[1]] if len(order) > 1 else None
+        # The first and second of a stable sort by score, highest first (ties: the earlier label).
+        best = scores.index(top)
+        runner = None
+        if len(scores) > 1:
+            rest = scores[:best] + scores[best + 1 :]
+            second = rest.index(max(rest))
+            runner = self.labels[second if second < best else second + 1]
         return Prediction(self.labels[best], weights[best] / total, runner)

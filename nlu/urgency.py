@@ -59,12 +59,13 @@ class UrgencyReader:
             self._span[name] = (start, len(self._items))
         self._gates = Gates([gate([p]) for p in self._items], then=self._open_items)
 
-    def _open_items(self, opened: tuple[bool, ...]) -> dict[str, tuple[re.Pattern[str], ...]]:
-        """Per list, the items that may match (kept per answer by the gates)."""
-        return {
+    def _open_items(self, opened: tuple[bool, ...]) -> tuple[bool, dict[str, tuple[re.Pattern[str], ...]]]:
+        """Whether any urgency item may match, and per list the items that may (kept per answer)."""
+        items = {
             name: tuple(self._items[i] for i in range(start, end) if opened[i])
             for name, (start, end) in self._span.items()
         }
+        return any(items[name] for name in self._ANYTHING), items
 
     @staticmethod
     def _says(name: str, text: str, items: dict[str, tuple[re.Pattern[str], ...]]) -> bool:
@@ -73,12 +74,12 @@ class UrgencyReader:
 
     def relaxed(self, text: str) -> bool:
         """Whether the text says it can wait (不急, 慢慢来, no rush)."""
-        return self._says("not_urgent", text, self._gates.open(text))
+        return self._says("not_urgent", text, self._gates.open(text)[1])
 
     def read(self, text: str, *, product: str | None = None) -> Urgency:
         """Urgency of normalized text; ``product`` is the product read from it (a safe shuts nobody in)."""
-        opened = self._gates.open(text)
-        if not any(self._says(name, text, opened) for name in self._ANYTHING):
+        may_be_urgent, opened = self._gates.open(text)
+        if not may_be_urgent or not any(self._says(name, text, opened) for name in self._ANYTHING):
             return Urgency(False, None)
         safety = None
         if self._says("fire", text, opened):

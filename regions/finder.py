@@ -251,7 +251,7 @@ class PlaceFinder:
     # ------------------------------------------------------------------ public
     def find(self, text: str, *, expecting: bool = False) -> PlaceMatch:
         """Resolve the device's place in ``text`` (see module docstring)."""
-        return self.explain(text, expecting=expecting)[0]
+        return self._explain(text, expecting, with_reading=False)[0]
 
     def prefecture_only(self, text: str) -> Division | None:
         """The one prefecture a text names when it names no county (苏州市 as a whole service area)."""
@@ -267,6 +267,9 @@ class PlaceFinder:
 
     def explain(self, text: str, *, expecting: bool = False) -> tuple[PlaceMatch, Reading | None]:
         """Like ``find``, plus how the winning reading was made (for audits of the seed lists)."""
+        return self._explain(text, expecting, with_reading=True)
+
+    def _explain(self, text: str, expecting: bool, with_reading: bool) -> tuple[PlaceMatch, Reading | None]:
         if not text:
             return PlaceMatch(), None
         text = _halfwidth(text)
@@ -298,7 +301,7 @@ class PlaceFinder:
                 places = tuple(d.place() for d in self.gz.old_area_counties(key))
                 note = f"old prefecture {key.removeprefix(OLD_AREA_PREFIX)}: which county?"
                 return PlaceMatch(candidates=places, note=note), None
-        return self._decide(cands)
+        return self._decide(cands, with_reading)
 
     # ------------------------------------------------------------------ steps
     def _seats_before_counties(self, hits, host_hits) -> list[tuple[_Hit, Sense]]:
@@ -322,6 +325,8 @@ class PlaceFinder:
             raw.append(_Hit(start, end + 1, surface, senses))
             if len(raw) >= MAX_HITS * 4:
                 break
+        if not raw:
+            return []  # most messages name no place at all
         raw.sort(key=lambda h: (h.start, -(h.end - h.start)))
         kept: list[_Hit] = []
         last_end = 0
@@ -486,7 +491,7 @@ class PlaceFinder:
                 return (i, i + length), set(codes) if index.get(key) else {c for c in codes}, window
         return None
 
-    def _decide(self, cands: list[_Candidate]) -> tuple[PlaceMatch, Reading | None]:
+    def _decide(self, cands: list[_Candidate], with_reading: bool = True) -> tuple[PlaceMatch, Reading | None]:
         if not cands:
             return PlaceMatch(), None
         best: dict[tuple[str, str | None], _Candidate] = {}
@@ -504,7 +509,7 @@ class PlaceFinder:
             c = top[0]
             reading = Reading(
                 c.division, c.town, c.hit.surface if c.hit else None, c.strength, c.context, c.note
-            )
+            ) if with_reading else None  # find() has no use for it
             return PlaceMatch(place=c.division.place(c.town), note=c.note, span=c.span), reading
         places = tuple(dict.fromkeys(c.division.place(c.town) for c in sorted(top, key=lambda c: c.key)))
         return PlaceMatch(candidates=places, note="ambiguous: " + "、".join(p.label for p in places)), None

@@ -102,3 +102,20 @@ def test_parses_are_the_same_with_every_gate_open(monkeypatch):
     monkeypatch.setattr(Gates, "open", all_open)
     assert [reading(t) for t in texts] == gated
     assert all(without_slot_cues(t) == _without(t, _slot_cues()) for t in texts)
+
+
+def test_prediction_is_the_first_two_of_a_stable_sort():
+    """best and runner-up as ``sorted(..., reverse=True)`` orders them (ties: the earlier label)."""
+    import math
+
+    from nlu.classifier import NaiveBayes, ngrams
+
+    model = NaiveBayes().fit([("aa", "x"), ("bb", "y"), ("ab", "z"), ("cc", "w")])
+    for text in ["aa", "ab", "ba", "c", "zz", "abc", "cab"]:
+        scores = model.scores(text)
+        order = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)
+        weights = [math.exp(s - max(scores)) for s in scores]
+        got = model.predict(text)
+        assert got is not None and ngrams(text)
+        assert (got.label, got.runner_up) == (model.labels[order[0]], model.labels[order[1]])
+        assert got.probability == weights[order[0]] / sum(weights)
