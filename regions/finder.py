@@ -369,6 +369,9 @@ class PlaceFinder:
         cands: list[_Candidate] = []
         for h in hits:
             weak = h.surface in self._weak
+            # Per hit, not per sense (鼓楼区 has a sense in five cities): the clause and the locative.
+            said_as_place: bool | None = None
+            cue: float | None = None
             for s in h.senses:
                 if s.kind not in ("county", "town"):
                     continue
@@ -384,7 +387,8 @@ class PlaceFinder:
                 else:
                     ctx_ok = False
                     score = s.strength
-                consistent = [ch for ch, cs in contexts if ch is not h and gz.contains(cs.code, d)]
+                agreeing = [(ch, cs) for ch, cs in contexts if ch is not h and gz.contains(cs.code, d)]
+                consistent = [ch for ch, _cs in agreeing]
                 if consistent:
                     score += CONTEXT_BONUS
                     ctx_ok = True
@@ -392,18 +396,19 @@ class PlaceFinder:
                         score += ADJACENT_BONUS
                 elif any(_adjacent(text, ch, h) for ch, _ in contexts if ch is not h):
                     score += ADJACENT_CONFLICT
-                said_as_place = h.surface not in self.gz.generic_names and _locative(text, h)
+                if said_as_place is None:
+                    said_as_place = h.surface not in self.gz.generic_names and _locative(text, h)
                 if weak and not (ctx_ok or bare or said_as_place):
                     continue
                 if h.hidden and not (bare or said_as_place or any(_adjacent(text, ch, h) for ch in consistent)):
                     continue  # 洛阳…重新安装: 新安 inside 安装 counts only written right after its city
                 if h.partial:
                     score += PARTIAL_PENALTY
-                score += _clause_cue(text, h.start, h.end)
+                if cue is None:
+                    cue = _clause_cue(text, h.start, h.end)
+                score += cue
                 note = s.note
-                used = tuple(
-                    (ch.surface, cs) for ch, cs in contexts if ch is not h and gz.contains(cs.code, d)
-                )
+                used = tuple((ch.surface, cs) for ch, cs in agreeing)
                 cands.append(_Candidate(d, s.town, score, h, note, (h.start, h.end), s.strength, used))
         return cands
 
