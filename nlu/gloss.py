@@ -156,12 +156,15 @@ class Gloss:
         return text
 
     def _rewrite_phrases(self, text: str) -> str:
-        long_enough = len(compact(text)) > MIN_FILLER_TEXT
+        long_enough: bool | None = None  # asked only when a filler is found
         out, last = [], 0
         for end, (length, value) in self._phrases.iter_long(text):
             start = end - length + 1
-            if value == " " and not long_enough:
-                continue
+            if value == " ":
+                if long_enough is None:
+                    long_enough = len(compact(text)) > MIN_FILLER_TEXT
+                if not long_enough:
+                    continue
             out.append(text[last:start])
             out.append(value)
             last = end + 1

@@ -53,7 +53,8 @@ def normalize(text: str) -> str:
     if _traditional_chars().search(text):
         text = text.translate(_simplified_table())
     text = " ".join(text.split())
-    text = _SPACED_OUT.sub(lambda m: m.group(0).replace(" ", ""), text)
+    if " " in text:  # a spaced-out run needs a space; most messages have none
+        text = _SPACED_OUT.sub(lambda m: m.group(0).replace(" ", ""), text)
     return text[:MAX_CHARS].lower()
 
 
