@@ -97,11 +97,30 @@ def gate(patterns: Iterable[str | re.Pattern[str]]) -> Gate:
     """The gate of the alternation of ``patterns`` (it may match only where one of them may)."""
     alternatives: list[Requirement] = []
     for pattern in patterns:
-        req = requirement(pattern)
-        if not req:
+        reqs = branch_requirements(pattern)
+        if not reqs or not all(reqs):
             return ALWAYS  # one alternative that needs nothing known: always run
-        alternatives.append(req)
+        alternatives.extend(reqs)
     return Gate(tuple(alternatives)) if alternatives else ALWAYS
+
+
+def branch_requirements(pattern: str | re.Pattern[str]) -> list[Requirement]:
+    """:func:`requirement` per top-level branch (``打不开|反锁|被锁``: each branch needs all of its own
+    characters, a stronger condition than one character of any branch); empty when nothing is known."""
+    compiled = re.compile(pattern) if isinstance(pattern, str) else pattern
+    if _sre_parse is None or compiled.flags & re.IGNORECASE:
+        return []
+    try:
+        items = _sre_parse.parse(compiled.pattern, compiled.flags)
+        # (?:a|b) and ((a|b)) are a|b too.
+        while len(items) == 1 and items[0][0] is _sre.SUBPATTERN and not items[0][1][1] & re.IGNORECASE:
+            items = items[0][1][3]
+        branches = items[0][1][1] if len(items) == 1 and items[0][0] is _sre.BRANCH else [items]
+        if any(_may_be_empty(branch) for branch in branches):
+            return []  # an empty match needs no character at all
+        return [tuple(dict.fromkeys(_needs(branch))) for branch in branches]
+    except Exception:  # an unexpected parse tree: no condition, the pattern always runs
+        return []
 
 
 def requirement(pattern: str | re.Pattern[str]) -> Requirement:

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from nlu.normalize import compact
-from nlu.prefilter import ALWAYS, Gates, gate, requirement
+from nlu.prefilter import ALWAYS, Gates, branch_requirements, gate, requirement
 from nlu.training_data import training_data
 
 
@@ -31,6 +31,13 @@ def test_compact_keeps_exactly_the_alphanumeric_characters():
 )
 def test_requirement_reads_the_characters_a_match_needs(pattern, needs):
     assert [set(s) for s in requirement(pattern)] == needs
+
+
+def test_each_top_level_branch_is_an_alternative_of_its_own():
+    reqs = branch_requirements(r"(?:打不开|反锁)")
+    assert [[set(s) for s in req] for req in reqs] == [[{"打"}, {"不"}, {"开"}], [{"反"}, {"锁"}]]
+    g = gate([r"打不开|反锁"])
+    assert g.passes(set("反锁了")) and not g.passes(set("打开")) and not g.passes(set("不反"))
 
 
 @pytest.mark.parametrize("pattern", [r"\d+", r"[^锁]+", r".{2}", r"a*", r"(?i)ab", r"x|\w", r"(?=a)"])
