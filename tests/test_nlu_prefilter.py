@@ -20,6 +20,16 @@ def test_compact_keeps_exactly_the_alphanumeric_characters():
     assert compact("") == "" and compact("_a b，c") == "abc"
 
 
+def test_canonical_phone_keeps_exactly_the_decimal_digits():
+    from nlu.phones import canonical_phone
+
+    every = "".join(map(chr, range(sys.maxunicode + 1)))
+    decimals = "".join(ch for ch in every if ch.isdecimal())
+    assert re.sub(r"\D+", "", every) == decimals
+    assert canonical_phone("+86 １３８-1234-5678") == "13812345678"
+    assert canonical_phone("٠١٢٣ 45") == "012345"
+
+
 @pytest.mark.parametrize(
     ("pattern", "needs"),
     [
