@@ -85,6 +85,9 @@ _FULLWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
 _FULLWIDTH[0x3000] = 0x20
 # Most texts (the NLU's, NFKC-folded) have no full-width character: one search instead of a translate.
 _HAS_FULLWIDTH = re.compile("[\uff01-\uff5e\u3000]")
+# A county name typed by sound ends with its suffix; most texts have no suffix character at all.
+_TYPED_COUNTY = re.compile(r"[\u4e00-\u9fff]{2,4}?[县区市旗]")
+_COUNTY_SUFFIX = re.compile(r"[县区市旗]")
 # "Does the clause say any of these words?" in one search each (what the clause cue asks per candidate).
 _DEVICE_CUE = re.compile("|".join(map(re.escape, DEVICE_CUES)))
 _PERSON_CUE = re.compile("|".join(map(re.escape, PERSON_CUES)))
@@ -275,6 +278,8 @@ class PlaceFinder:
         text = _halfwidth(text)
         hits = self._hits(text)
         bare = expecting and len(_significant(text)) <= 8
+        if not hits:  # no name, no context: only a county typed by sound may be there
+            return self._decide(self._homophones(text, hits, [], [], bare), with_reading)
         contexts = [
             (h, s)
             for h in hits
@@ -463,7 +468,7 @@ class PlaceFinder:
                     out.append(_Candidate(d, None, HOMOPHONE, None, note, (0, len(text)), HOMOPHONE))
         elif not cands and not out:
             # Unique strong match: a three-plus-character county name typed by sound (无中区 → 吴中区).
-            for m in re.finditer(r"[\u4e00-\u9fff]{2,4}?[县区市旗]", text):
+            for m in _TYPED_COUNTY.finditer(text) if _COUNTY_SUFFIX.search(text) else ():
                 for i in range(m.start(), m.end() - 2):
                     window = text[i : m.end()]
                     codes = self.pinyin_all.get(typed_key(window), set())
