@@ -50,10 +50,18 @@ def place_words(places: Iterable[Place]) -> set[str]:
             if not name:
                 continue
             words.add(name)
-            m = _PLACE_SUFFIX.match(name)
-            if m:
-                words.add(m.group("stem"))
+            stem = _stem(name)
+            if stem is not None:
+                words.add(stem)
     return words
+
+
+@lru_cache(maxsize=4096)
+def _stem(name: str) -> str | None:
+    """A gazetteer name without its administrative suffix, or ``None`` (kept per name: the same few
+    hundred places come up again and again, and the lazy pattern is slow to fail)."""
+    m = _PLACE_SUFFIX.match(name)
+    return m.group("stem") if m else None
 
 
 def _without(text: str, words: Iterable[str]) -> str:
