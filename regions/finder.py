@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
@@ -236,6 +237,10 @@ class PlaceFinder:
         for surface, ss in self.senses.items():
             self.automaton.add_word(surface, (surface, ss))
         self.automaton.make_automaton()
+        # A name is made of name characters only: the automaton reads just the runs of them (it is slow
+        # on a character that starts no name, and most of a message is such characters).
+        name_chars = sorted({ch for surface in self.senses for ch in surface})
+        self._name_runs = re.compile("[" + "".join(map(re.escape, name_chars)) + "]+")
         # Homophone keys per province/prefecture (context look-ups) and nationally (bare answers).
         self.pinyin_in: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
         self.pinyin_all: dict[str, set[str]] = defaultdict(set)
@@ -325,7 +330,7 @@ class PlaceFinder:
 
     def _hits(self, text: str) -> list[_Hit]:
         raw: list[_Hit] = []
-        for end, (surface, senses) in self.automaton.iter(text):
+        for end, (surface, senses) in self._names_in(text):
             start = end - len(surface) + 1
             raw.append(_Hit(start, end + 1, surface, senses))
             if len(raw) >= MAX_HITS * 4:
@@ -368,6 +373,13 @@ class PlaceFinder:
                     for start, end in soft
                 ) and not any(o is not h and o.senses and _next_to(text, o, h) for o in out)
         return out
+
+    def _names_in(self, text: str) -> Iterator[tuple[int, tuple[str, tuple[Sense, ...]]]]:
+        """``automaton.iter(text)``: the same matches in the same order (by end), run by run."""
+        for run in self._name_runs.finditer(text):
+            start = run.start()
+            for end, value in self.automaton.iter(run.group()):
+                yield start + end, value
 
     def _candidates(self, text, hits, contexts, host_hits, bare) -> list[_Candidate]:
         gz = self.gz
