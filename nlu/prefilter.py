@@ -74,6 +74,13 @@ class Gates:
                 self._bit[ch] = self._bit.get(ch, 0) | (1 << bit)
         # The characters that matter, found in C (no string object made for the others).
         self._chars = re.compile("[" + "".join(map(re.escape, sorted(self._bit))) + "]") if self._bit else None
+        # Each alternative filed under its lowest bit: a text lacking that bit cannot meet it, so only
+        # the alternatives of the text's own bits are tested (a handful, not every one).
+        self._always = [i for i, alternatives in enumerate(self._gates) if alternatives is None]
+        self._by_low_bit: dict[int, list[tuple[int, int]]] = {}
+        for i, alternatives in enumerate(self._gates):
+            for need in alternatives or ():
+                self._by_low_bit.setdefault(need & -need, []).append((i, need))
         self._decide = lru_cache(maxsize=4096)(self._open_for)
 
     def open(self, text: str) -> Any:
@@ -86,11 +93,17 @@ class Gates:
         return self._decide(mask)
 
     def _open_for(self, mask: int) -> Any:
-        opened = tuple(
-            alternatives is None or any(mask & need == need for need in alternatives)
-            for alternatives in self._gates
-        )
-        return opened if self._then is None else self._then(opened)
+        opened = [False] * len(self._gates)
+        for i in self._always:
+            opened[i] = True
+        rest = mask
+        while rest:
+            low = rest & -rest
+            rest ^= low
+            for i, need in self._by_low_bit.get(low, ()):
+                if mask & need == need:
+                    opened[i] = True
+        return tuple(opened) if self._then is None else self._then(tuple(opened))
 
 
 def gate(patterns: Iterable[str | re.Pattern[str]]) -> Gate:

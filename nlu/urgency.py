@@ -57,14 +57,14 @@ class UrgencyReader:
             start = len(self._items)
             self._items.extend(re.compile(p) for p in items)
             self._span[name] = (start, len(self._items))
+        self._name_of = [name for name, (start, end) in self._span.items() for _ in range(start, end)]
         self._gates = Gates([gate([p]) for p in self._items], then=self._open_items)
 
     def _open_items(self, opened: tuple[bool, ...]) -> tuple[bool, dict[str, tuple[re.Pattern[str], ...]]]:
         """Whether any urgency item may match, and per list the items that may (kept per answer)."""
-        items = {
-            name: tuple(self._items[i] for i in range(start, end) if opened[i])
-            for name, (start, end) in self._span.items()
-        }
+        items: dict[str, tuple[re.Pattern[str], ...]] = dict.fromkeys(self._span, ())
+        for i in (i for i, may_match in enumerate(opened) if may_match):
+            items[self._name_of[i]] += (self._items[i],)
         return any(items[name] for name in self._ANYTHING), items
 
     @staticmethod
