@@ -103,6 +103,8 @@ class FaultReader:
         return self._asserted(text, self._all_hits(text))
 
     def _asserted(self, text: str, hits: list[FaultHit]) -> list[FaultHit]:
+        if not hits or not _NEGATION_CHARS.search(text):
+            return hits  # a denial needs a negation character near the phrase, hence in the text
         denied = [h for h in hits if self._denied(text, h)]
         if not denied:
             return hits
