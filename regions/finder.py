@@ -240,7 +240,8 @@ class PlaceFinder:
         # A name is made of name characters only: the automaton reads just the runs of them (it is slow
         # on a character that starts no name, and most of a message is such characters).
         name_chars = sorted({ch for surface in self.senses for ch in surface})
-        self._name_runs = re.compile("[" + "".join(map(re.escape, name_chars)) + "]+")
+        shortest = min(map(len, self.senses), default=1)  # a run shorter than any name holds none
+        self._name_runs = re.compile("[" + "".join(map(re.escape, name_chars)) + f"]{{{max(1, shortest)},}}")
         # Homophone keys per province/prefecture (context look-ups) and nationally (bare answers).
         self.pinyin_in: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
         self.pinyin_all: dict[str, set[str]] = defaultdict(set)
