@@ -2,7 +2,12 @@
 
 - ``default``: the in-process engine (``nlu.parse``) over a few hundred varied messages built from
   templates (brands, products, faults, places, phones, times): parses/second, p50/p99 latency, and
-  the one-off build cost of the first parse (training the classifiers from nlu/data).
+  the one-off build cost of the first parse (training the classifiers from nlu/data). The machine may
+  be shared, so one run says little: the measurement runs ``RUNS`` times (env ``BENCH_NLU_RUNS``,
+  default 3), each in a fresh process (cold caches, exactly one build and the same 50-message warm-up
+  as a single run), and reports the run with the median p99, every run's p50, p99 and parses/second,
+  the p99 spread, ``target_p99_ms`` (issue 10) with ``meets_target`` (median p99 below it), and the
+  1-minute load average before and after.
 - ``jionlp``: ``jionlp.parse_location`` over the same messages, when jionlp is installed
   (``pip install -e '.[bench]'``); otherwise skipped with a note.
 - ``dev_place_accuracy``: place accuracy on ``../shared/eval/nlu_dev.jsonl`` for both, scored like the
@@ -16,10 +21,14 @@ from __future__ import annotations
 
 import contextlib
 import json
+import multiprocessing
+import os
 import random
+import statistics
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +37,8 @@ from bench.stats import latency_summary
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SET = ROOT.parent / "shared" / "eval" / "nlu_dev.jsonl"
 N_MESSAGES = 400
+RUNS = max(1, int(os.environ.get("BENCH_NLU_RUNS", "3")))
+TARGET_P99_MS = 0.4  # in-process parse, issue 10
 
 _BRANDS = ["", "", "丹斯提尼", "旗电佳", "丹斯缇尼", "旗店佳", "得力", "德施曼", "小米", "凯迪仕"]
 _PRODUCTS = ["保险柜", "保险箱", "密码箱", "指纹锁", "智能锁", "门锁", "锁", ""]
@@ -72,6 +83,47 @@ def _timings(fn: Callable[[str], Any], texts: list[str]) -> dict[str, float]:
         "messages": len(texts),
         "parses_per_s": round(len(texts) / total, 1),
         **latency_summary(latencies, digits=4),
+    }
+
+
+def _default_run(n: int = N_MESSAGES) -> dict[str, Any]:
+    """One measurement of ``nlu.parse``: the first parse (the build), a warm-up on the first 50
+    messages (pinyin per character, gazetteer), then every message timed once."""
+    import bot  # noqa: F401  (registers the config's NLU settings, as the running bot does)
+    from nlu import parse
+
+    texts = messages(n)
+    t0 = time.perf_counter()
+    parse("丹斯提尼保险柜打不开了，焦作温县，明天下午，13812345678")
+    build_ms = (time.perf_counter() - t0) * 1000
+    for text in texts[:50]:
+        parse(text)  # warm caches (pinyin per character, gazetteer)
+    return {**_timings(parse, texts), "first_parse_ms": round(build_ms, 1)}
+
+
+def _default_runs(runs: int = RUNS) -> dict[str, Any]:
+    """``runs`` measurements, each in a process of its own, summarised by the run with the median p99."""
+    load_before = round(os.getloadavg()[0], 2)
+    spawn = multiprocessing.get_context("spawn")
+    results = []
+    for _ in range(runs):  # one after the other: runs in parallel would measure each other
+        with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+            results.append(pool.submit(_default_run).result())
+    ordered = sorted(results, key=lambda r: r["p99_ms"])
+    p99s = [r["p99_ms"] for r in ordered]
+    median = statistics.median(p99s)
+    return {
+        **ordered[(len(ordered) - 1) // 2],
+        "p99_ms": round(median, 4),
+        "runs": runs,
+        "p50_runs_ms": [r["p50_ms"] for r in results],
+        "p99_runs_ms": [r["p99_ms"] for r in results],
+        "parses_per_s_runs": [r["parses_per_s"] for r in results],
+        "p99_min_ms": p99s[0],
+        "p99_max_ms": p99s[-1],
+        "target_p99_ms": TARGET_P99_MS,
+        "meets_target": median < TARGET_P99_MS,
+        "load_avg": {"before": load_before, "after": round(os.getloadavg()[0], 2)},
     }
 
 
@@ -135,12 +187,7 @@ def run() -> dict[str, Any]:
     from nlu import parse
 
     texts = messages()
-    t0 = time.perf_counter()
-    parse("丹斯提尼保险柜打不开了，焦作温县，明天下午，13812345678")
-    build_ms = (time.perf_counter() - t0) * 1000
-    for text in texts[:50]:
-        parse(text)  # warm caches (pinyin per character, gazetteer)
-    result: dict[str, Any] = {"default": {**_timings(parse, texts), "first_parse_ms": round(build_ms, 1)}}
+    result: dict[str, Any] = {"default": _default_runs()}
 
     cases = _dev_cases()
     accuracy: dict[str, Any] = {}

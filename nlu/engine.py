@@ -156,7 +156,7 @@ class Engine:
         )
         fault = rasa_fault or self.faults.read(
             phrases, expecting=expecting == "fault", guess=may_guess,
-            evidence=fault_text(residue, self.product_words),
+            evidence=lambda: fault_text(residue, self.product_words),
         )
 
         brand_name = brand.name if brand else None

@@ -15,6 +15,7 @@ a "no fault" class, the other intents' examples) may still name a fault if it is
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -22,6 +23,7 @@ import ahocorasick
 
 from nlu.classifier import NaiveBayes
 from nlu.normalize import compact
+from nlu.prefilter import Gates, gate
 from nlu.training_data import TrainingData, training_data
 from nlu.types import FAULTS
 
@@ -72,6 +74,8 @@ class FaultReader:
         self._patterns: list[tuple[re.Pattern[str], str]] = [
             (re.compile("|".join(f"(?:{p})" for p in patterns)), code) for code, patterns in grouped.items()
         ]
+        # Most messages can match only a few of them: the characters they need decide which to run.
+        self._gates = Gates([gate(grouped[code]) for _pattern, code in self._patterns])
         self._rank = {code: i for i, code in enumerate(PRIORITY)}
         self._deny = {
             name: re.compile("|".join(f"(?:{p})" for p in data.regexes.get(name, ())) or r"(?!x)x")
@@ -99,6 +103,8 @@ class FaultReader:
         return self._asserted(text, self._all_hits(text))
 
     def _asserted(self, text: str, hits: list[FaultHit]) -> list[FaultHit]:
+        if not hits or not _NEGATION_CHARS.search(text):
+            return hits  # a denial needs a negation character near the phrase, hence in the text
         denied = [h for h in hits if self._denied(text, h)]
         if not denied:
             return hits
@@ -132,8 +138,9 @@ class FaultReader:
         if len(self._automaton):
             for end_index, (length, code) in self._automaton.iter(text):
                 found.append(FaultHit(code, end_index - length + 1, end_index + 1))
-        for pattern, code in self._patterns:
-            found.extend(FaultHit(code, m.start(), m.end()) for m in pattern.finditer(text))
+        for (pattern, code), may_match in zip(self._patterns, self._gates.open(text), strict=True):
+            if may_match:
+                found.extend(FaultHit(code, m.start(), m.end()) for m in pattern.finditer(text))
         if len(found) < 2:
             return found
         # Drop phrases nested in a longer one: sorted by start (longest first), a hit is nested when an
@@ -149,14 +156,20 @@ class FaultReader:
         return kept
 
     def read(
-        self, text: str, *, expecting: bool = False, guess: bool = True, evidence: str | None = None
+        self,
+        text: str,
+        *,
+        expecting: bool = False,
+        guess: bool = True,
+        evidence: str | Callable[[], str] | None = None,
     ) -> str | None:
         """The fault named in ``text``; ``expecting`` lowers the bar for a bare answer; ``guess=False``
         reports only faults named by a phrase (no classifier guess).
 
         ``evidence`` is what a classifier guess may read (the text without places, phones, brands and
         product words, see :mod:`nlu.evidence`); when it is too short or mostly unknown n-grams there
-        is nothing to guess from and the answer is ``None``.
+        is nothing to guess from and the answer is ``None``. It may be given as a function, called only
+        when a guess is to be made (most messages name a phrase or may not be guessed at).
         """
         every = self._all_hits(text)
         hits = self._asserted(text, every)
@@ -165,7 +178,7 @@ class FaultReader:
         if not guess or every:
             # Only denied phrases ("不是没电"): the classifier would read the denied words as the fault.
             return None
-        evidence = text if evidence is None else evidence
+        evidence = text if evidence is None else evidence() if callable(evidence) else evidence
         if len(compact(evidence)) < MIN_EVIDENCE_CHARS:
             return None
         prediction, known = self._classifier.read(evidence)

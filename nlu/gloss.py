@@ -31,6 +31,7 @@ from nlu.normalize import compact
 from nlu.training_data import TrainingData
 
 _LATIN_RUN = re.compile(r"[a-z][a-z' ]*[a-z]|[a-z]")
+_LATIN = re.compile(r"[a-z]")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _ALL_HAN = re.compile(r"[\u4e00-\u9fff]+")
 _CONTRACTIONS = (
@@ -149,18 +150,21 @@ class Gloss:
             text = text.translate(self._chars)
         if len(self._phrases):
             text = self._rewrite_phrases(text)
-        if re.search(r"[a-z]", text):
+        if _LATIN.search(text):
             named = pinyin_places.named_prefectures(text)
             text = _LATIN_RUN.sub(lambda m: self._latin(m.group(), named), text)
         return text
 
     def _rewrite_phrases(self, text: str) -> str:
-        long_enough = len(compact(text)) > MIN_FILLER_TEXT
+        long_enough: bool | None = None  # asked only when a filler is found
         out, last = [], 0
         for end, (length, value) in self._phrases.iter_long(text):
             start = end - length + 1
-            if value == " " and not long_enough:
-                continue
+            if value == " ":
+                if long_enough is None:
+                    long_enough = len(compact(text)) > MIN_FILLER_TEXT
+                if not long_enough:
+                    continue
             out.append(text[last:start])
             out.append(value)
             last = end + 1

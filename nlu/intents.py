@@ -7,6 +7,7 @@ barely recognises (few known n-grams, low posterior) is out_of_scope rather than
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -55,10 +56,14 @@ class IntentClassifier:
             intent: tuple(w.lower() for w in data.lookups.get(lookup, ()))
             for intent, lookup in CUE_LOOKUPS.items()
         }
+        # "Has the text any of these words?" in one search per intent (an intent without cues has none).
+        self._cue_patterns = {
+            intent: re.compile("|".join(map(re.escape, cues))) for intent, cues in self._cues.items() if cues
+        }
 
     def cued(self, text: str) -> frozenset[str]:
         """The cue-guarded intents whose cue words the text has (``*_cue`` lookups of nlu/data)."""
-        return frozenset(intent for intent, cues in self._cues.items() if any(cue in text for cue in cues))
+        return frozenset(intent for intent, pattern in self._cue_patterns.items() if pattern.search(text))
 
     def classify(self, text: str) -> IntentGuess:
         """The most likely intent, or out_of_scope when the model does not recognise the text."""

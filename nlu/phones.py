@@ -25,6 +25,9 @@ _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 # Area codes: 010 and 02x have three digits with an 8-digit local number; the rest 0xxx + 7–8 digits.
 _LANDLINE = re.compile(r"^(?:0(?:10|2\d)\d{8}|0[3-9]\d{2}\d{7,8})$")
 _CUE = re.compile(r"电话|手机|号码|联系方式|联系我|打我|打给我|致电|座机|微信|tel|phone|call")
+_ANY_DIGIT = re.compile(r"\d")
+_NOT_DECIMAL = re.compile(r"\D+")
+_ONLY_DIGITS = re.compile(r"[\d\s\-+]{5,}")
 _UNITS_AFTER = re.compile(r"^\s*(?:元|块|号|点|分|年|月|日|天|个|次|楼|栋|室|单元|米|公斤|kg|%)")
 
 
@@ -45,7 +48,9 @@ def canonical_phone(phone: str) -> str:
     is dropped. ``0086`` is always the international prefix; a bare ``86`` only before an 11-digit
     number starting with 1, so a landline such as 0861… keeps its digits.
     """
-    digits = "".join(str(unicodedata.decimal(ch)) for ch in phone if ch.isdecimal())
+    digits = _NOT_DECIMAL.sub("", phone)  # the regex \d is exactly str.isdecimal
+    if not digits.isascii():
+        digits = "".join(str(unicodedata.decimal(ch)) for ch in digits)
     if digits.startswith("0086"):
         return digits[4:]
     if digits.startswith("86") and len(digits) == 13 and digits[2] == "1":
@@ -87,9 +92,11 @@ def _first_valid_in_groups(raw: str) -> str | None:
 def read_phone(text: str, *, expecting: bool = False) -> PhoneReading:
     """Read the first valid phone number in normalized text, or flag an invalid one."""
     text = _SPOKEN_RUN.sub(lambda m: m.group().translate(_SPOKEN), text)
+    if not _ANY_DIGIT.search(text):
+        return PhoneReading(None, False)  # every number below starts with a digit
     suspicious = False
     # A message that is nothing but a number of 5+ digits is a phone attempt in this chat.
-    cue = bool(_CUE.search(text)) or bool(re.fullmatch(r"[\d\s\-+]{5,}", text.strip()))
+    cue = bool(_CUE.search(text)) or bool(_ONLY_DIGITS.fullmatch(text.strip()))
     for m in _RUN.finditer(text):
         raw = m.group()
         if _DATE.match(raw.strip()):

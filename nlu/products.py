@@ -67,7 +67,7 @@ def find_product(text: str, words: ProductWords) -> str | None:
 
 def bare_lock(text: str) -> bool:
     """Whether the text uses 锁 as a noun (a lock) rather than in a verb or part name."""
-    return bool(_BARE_LOCK.search(text))
+    return "锁" in text and bool(_BARE_LOCK.search(text))  # the pattern has no prefix to skip ahead by
 
 
 def product_word_starts(text: str, words: ProductWords) -> list[int]:

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from nlu.prefilter import Gates, gate
 from nlu.training_data import TrainingData, training_data
 
 PERSON_SHUT_IN = "person_shut_in"
@@ -35,47 +36,63 @@ class Urgency:
 
 
 class UrgencyReader:
-    """Compiled urgency patterns of the training data."""
+    """Compiled urgency patterns of the training data.
+
+    Each pattern list is read as the alternation of its items (every question here is "does the text
+    say any of them?"), and an item runs only when the text has the characters it needs
+    (:mod:`nlu.prefilter`): most messages are settled without running a single regex.
+    """
+
+    # The lists any urgent message matches one of, first (see ``read``).
+    _ANYTHING = ("urgent_shut_out", "shut_in_strong", "shut_in_weak", "fire", "urgent_now")
+    _OTHERS = ("shut_in_person", "shut_in_inside", "not_urgent")
 
     def __init__(self, data: TrainingData) -> None:
-        def pattern(name: str) -> re.Pattern[str]:
+        self._items: list[re.Pattern[str]] = []
+        self._span: dict[str, tuple[int, int]] = {}
+        for name in (*self._ANYTHING, *self._OTHERS):
             items = data.regexes.get(name)
             if not items:
                 raise ValueError(f"nlu/data: regex {name!r} is missing")
-            return re.compile("|".join(f"(?:{p})" for p in items))
+            start = len(self._items)
+            self._items.extend(re.compile(p) for p in items)
+            self._span[name] = (start, len(self._items))
+        self._name_of = [name for name, (start, end) in self._span.items() for _ in range(start, end)]
+        self._gates = Gates([gate([p]) for p in self._items], then=self._open_items)
 
-        self._shut_out = pattern("urgent_shut_out")
-        self._person = pattern("shut_in_person")
-        self._strong = pattern("shut_in_strong")
-        self._weak = pattern("shut_in_weak")
-        self._inside = pattern("shut_in_inside")
-        self._fire = pattern("fire")
-        self._now = pattern("urgent_now")
-        self._relaxed = pattern("not_urgent")
-        # Most messages carry none of it: one search decides that.
-        self._anything = re.compile(
-            "|".join(p.pattern for p in (self._shut_out, self._strong, self._weak, self._fire, self._now))
-        )
+    def _open_items(self, opened: tuple[bool, ...]) -> tuple[bool, dict[str, tuple[re.Pattern[str], ...]]]:
+        """Whether any urgency item may match, and per list the items that may (kept per answer)."""
+        items: dict[str, tuple[re.Pattern[str], ...]] = dict.fromkeys(self._span, ())
+        for i in (i for i, may_match in enumerate(opened) if may_match):
+            items[self._name_of[i]] += (self._items[i],)
+        return any(items[name] for name in self._ANYTHING), items
+
+    @staticmethod
+    def _says(name: str, text: str, items: dict[str, tuple[re.Pattern[str], ...]]) -> bool:
+        """Whether ``text`` matches one of the items of ``name`` that may match."""
+        return any(item.search(text) for item in items[name])
 
     def relaxed(self, text: str) -> bool:
         """Whether the text says it can wait (不急, 慢慢来, no rush)."""
-        return bool(self._relaxed.search(text))
+        return self._says("not_urgent", text, self._gates.open(text)[1])
 
     def read(self, text: str, *, product: str | None = None) -> Urgency:
         """Urgency of normalized text; ``product`` is the product read from it (a safe shuts nobody in)."""
-        if not self._anything.search(text):
+        may_be_urgent, opened = self._gates.open(text)
+        if not may_be_urgent or not any(self._says(name, text, opened) for name in self._ANYTHING):
             return Urgency(False, None)
         safety = None
-        if self._fire.search(text):
+        if self._says("fire", text, opened):
             safety = FIRE
-        elif product != "safe" and self._person.search(text) and (
-            self._strong.search(text) or (self._weak.search(text) and self._inside.search(text))
+        elif product != "safe" and self._says("shut_in_person", text, opened) and (
+            self._says("shut_in_strong", text, opened)
+            or (self._says("shut_in_weak", text, opened) and self._says("shut_in_inside", text, opened))
         ):
             safety = PERSON_SHUT_IN
-        if safety or self._shut_out.search(text):
+        if safety or self._says("urgent_shut_out", text, opened):
             return Urgency(True, safety)
         # "不急" contains 急 and "不用马上来" contains 马上: saying it can wait outweighs both.
-        return Urgency(bool(self._now.search(text)) and not self._relaxed.search(text), None)
+        return Urgency(self._says("urgent_now", text, opened) and not self._says("not_urgent", text, opened), None)
 
 
 @cache

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
+from nlu.prefilter import Gates, gate
 from nlu.settings import WHOLE_DAY, NluSettings
 from nlu.types import When
 
@@ -63,6 +64,7 @@ def _clock_pattern(p: str) -> str:
 
 _RANGE = re.compile(_clock_pattern("a") + r"\s*(?:到|至|-|~|～)\s*" + _clock_pattern("b"))
 _POINT = re.compile(_clock_pattern("a") + r"\s*(?P<mod>以后|之后|后|以前|之前|前|左右|前后)?")
+_SHORT_PART = re.compile(r"(?:[今明]|后天|大后天|周[一二三四五六日天]|星期[一二三四五六日天])([早晚])")
 _WEEKDAY_INDEX = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "七": 6}
 
 
@@ -115,7 +117,7 @@ def _find_part(text: str, parts: dict[str, tuple[int, int]]) -> str | None:
             best = (i, name)
     if best:
         return best[1]
-    m = re.search(r"(?:[今明]|后天|大后天|周[一二三四五六日天]|星期[一二三四五六日天])([早晚])", text)
+    m = _SHORT_PART.search(text)
     return _SHORT_PARTS[m.group(1)] if m else None
 
 
@@ -144,9 +146,16 @@ def _to_24h(hour: int, part: str | None) -> int:
     return hour % 24 if hour != 24 else 0
 
 
-def _resolve_day(text: str, today: date) -> tuple[date | None, bool, date | None]:
-    """(day, flexible, weekend_end): ``flexible`` means "roll a week forward if already over"."""
-    m = _WEEKEND.search(text)
+def _resolve_day(
+    text: str, today: date, may: tuple[bool, bool, bool, bool] = (True, True, True, True)
+) -> tuple[date | None, bool, date | None]:
+    """(day, flexible, weekend_end): ``flexible`` means "roll a week forward if already over".
+
+    ``may`` says which of the weekend, weekday, day-word and date patterns may match at all (a
+    pattern that cannot is not run; see nlu.prefilter).
+    """
+    may_weekend, may_weekday, may_day, may_date = may
+    m = _WEEKEND.search(text) if may_weekend else None
     if m:
         saturday = today + timedelta(days=(5 - today.weekday()) % 7)
         if today.weekday() == 6 and not m.group("which"):
@@ -156,7 +165,7 @@ def _resolve_day(text: str, today: date) -> tuple[date | None, bool, date | None
             if saturday - today < timedelta(days=7) and today.weekday() < 5:
                 saturday += timedelta(days=7)
         return saturday, False, saturday + timedelta(days=1)
-    m = _WEEKDAY.search(text)
+    m = _WEEKDAY.search(text) if may_weekday else None
     if m:
         target = _WEEKDAY_INDEX.get(m.group("d"), int(m.group("d")) - 1 if m.group("d").isdigit() else 0)
         which = m.group("which") or ""
@@ -166,13 +175,13 @@ def _resolve_day(text: str, today: date) -> tuple[date | None, bool, date | None
         if which.startswith(("这", "本")):
             return monday + timedelta(days=target), False, None
         return today + timedelta(days=(target - today.weekday()) % 7), True, None
-    m = _DAY.search(text)
+    m = _DAY.search(text) if may_day else None
     if m:
         word = m.group()
         if m.group("short"):
             word = "今天" if m.group("short") == "今" else "明天"
         return today + timedelta(days=_DAY_WORDS[word]), False, None
-    m = _DATE.search(text)
+    m = _DATE.search(text) if may_date else None
     if m:
         day = int(m.group("d"))
         month = int(m.group("m")) if m.group("m") else today.month
@@ -198,6 +207,15 @@ class TimeReader:
         self.parts = settings.day_part_windows
         self.zone: tzinfo = ZoneInfo(settings.timezone)
         names = sorted({*self.parts, *_PART_ALIASES}, key=len, reverse=True)
+        # Most messages name no time: the characters every time expression needs say so before any
+        # regex runs (see nlu.prefilter). The subs in ``read`` only blank text, so they add no match.
+        said = [_RANGE, _POINT, _WEEKDAY, _WEEKEND, _DATE, _DAY, _SHORT_PART, *map(re.escape, names)]
+        self._gates = Gates([
+            gate(said), gate([_ASAP]), gate([_A_BIT, *said]),  # anything at all; asap; for strip
+            gate([_GREETINGS]), gate([_PAST]), gate([_A_BIT]),  # the blanking in read
+            gate([_WEEKEND]), gate([_WEEKDAY]), gate([_DAY]), gate([_DATE]),  # _resolve_day
+            gate([_SHORT_PART, *map(re.escape, names)]), gate([_RANGE, _POINT]),  # _find_part, _find_clock
+        ])
         self._time_words = re.compile(
             "|".join(
                 [_RANGE.pattern, _POINT.pattern.replace("(?P<a", "(?P<c"), _WEEKDAY.pattern.replace("(?P<", "(?P<w"),
@@ -214,13 +232,25 @@ class TimeReader:
 
     def read(self, text: str, now: datetime | None = None) -> When | None:
         """The visit window named in normalized text, or ``None`` when no time is mentioned."""
+        opened = self._gates.open(text)
+        may_say_when, may_say_asap, _may_strip, greeting, past, a_bit = opened[:6]
+        if not may_say_when and not may_say_asap:
+            return None
+        # Blanking only removes characters: what could not match before cannot match after.
+        if greeting:
+            text = _GREETINGS.sub(" ", text)
+        if past:
+            text = _PAST.sub(" ", text)
+        if a_bit:
+            text = _A_BIT.sub(" ", text)
+        asap = may_say_asap and bool(_ASAP.search(text))
+        if not may_say_when:
+            return When(asap=True) if asap else None
         now = self.local_now(now).replace(second=0, microsecond=0)
-        text = _A_BIT.sub(" ", _PAST.sub(" ", _GREETINGS.sub(" ", text)))
-        asap = bool(_ASAP.search(text))
         parts = self.parts
-        day, flexible, weekend_end = _resolve_day(text, now.date())
-        part = _find_part(text, parts)
-        clock = _find_clock(text)
+        day, flexible, weekend_end = _resolve_day(text, now.date(), opened[6:10])
+        part = _find_part(text, parts) if opened[10] else None
+        clock = _find_clock(text) if opened[11] else None
         if day is None and part is None and clock is None:
             return When(asap=True) if asap else None
 
@@ -261,6 +291,8 @@ class TimeReader:
         The intent classifier reads what is left: 明天下午 says when, not whether the customer is
         asking for a first visit or a change of one.
         """
+        if not self._gates.open(text)[2]:
+            return text  # no time expression can be in it
         # 便宜一点 / 早一点 keep their comparative (that is the request), only "一点" goes.
         text = _A_BIT.sub(lambda m: m.group()[: m.group().index("一点")] + " ", text)
         return self._time_words.sub(" ", text)

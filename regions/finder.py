@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
@@ -83,6 +84,14 @@ CLAUSE_BREAK = re.compile(r"[，,。．.!！?？;；\n\r]")
 GAP_FILLER = re.compile(r"^[\s的省市州县区]*$")
 _FULLWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
 _FULLWIDTH[0x3000] = 0x20
+# Most texts (the NLU's, NFKC-folded) have no full-width character: one search instead of a translate.
+_HAS_FULLWIDTH = re.compile("[\uff01-\uff5e\u3000]")
+# A county name typed by sound ends with its suffix; most texts have no suffix character at all.
+_TYPED_COUNTY = re.compile(r"[\u4e00-\u9fff]{2,4}?[县区市旗]")
+_COUNTY_SUFFIX = re.compile(r"[县区市旗]")
+# "Does the clause say any of these words?" in one search each (what the clause cue asks per candidate).
+_DEVICE_CUE = re.compile("|".join(map(re.escape, DEVICE_CUES)))
+_PERSON_CUE = re.compile("|".join(map(re.escape, PERSON_CUES)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,16 +223,25 @@ class PlaceFinder:
         # Everyday words hiding short names live in an automaton of their own, read only when the text
         # has a short-name reading for them to hide (most messages have none).
         self.soft_automaton = ahocorasick.Automaton()
+        self._longest_soft = 0
         for surface in gz.soft_words:
             if surface not in senses:
                 self.soft_automaton.add_word(surface, len(surface))
+                self._longest_soft = max(self._longest_soft, len(surface))
         if len(self.soft_automaton):
             self.soft_automaton.make_automaton()
         self.senses = {k: tuple(v) for k, v in senses.items()}
+        # Surfaces whose every reading is weaker than a full name (short names, old short names).
+        self._only_weak = frozenset(k for k, ss in self.senses.items() if ss and all(s.strength < FULL for s in ss))
         self.automaton = ahocorasick.Automaton()
         for surface, ss in self.senses.items():
             self.automaton.add_word(surface, (surface, ss))
         self.automaton.make_automaton()
+        # A name is made of name characters only: the automaton reads just the runs of them (it is slow
+        # on a character that starts no name, and most of a message is such characters).
+        name_chars = sorted({ch for surface in self.senses for ch in surface})
+        shortest = min(map(len, self.senses), default=1)  # a run shorter than any name holds none
+        self._name_runs = re.compile("[" + "".join(map(re.escape, name_chars)) + f"]{{{max(1, shortest)},}}")
         # Homophone keys per province/prefecture (context look-ups) and nationally (bare answers).
         self.pinyin_in: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
         self.pinyin_all: dict[str, set[str]] = defaultdict(set)
@@ -242,11 +260,11 @@ class PlaceFinder:
     # ------------------------------------------------------------------ public
     def find(self, text: str, *, expecting: bool = False) -> PlaceMatch:
         """Resolve the device's place in ``text`` (see module docstring)."""
-        return self.explain(text, expecting=expecting)[0]
+        return self._explain(text, expecting, with_reading=False)[0]
 
     def prefecture_only(self, text: str) -> Division | None:
         """The one prefecture a text names when it names no county (苏州市 as a whole service area)."""
-        text = text[:MAX_TEXT].translate(_FULLWIDTH)
+        text = _halfwidth(text)
         found = {
             s.code
             for h in self._hits(text)
@@ -258,11 +276,16 @@ class PlaceFinder:
 
     def explain(self, text: str, *, expecting: bool = False) -> tuple[PlaceMatch, Reading | None]:
         """Like ``find``, plus how the winning reading was made (for audits of the seed lists)."""
+        return self._explain(text, expecting, with_reading=True)
+
+    def _explain(self, text: str, expecting: bool, with_reading: bool) -> tuple[PlaceMatch, Reading | None]:
         if not text:
             return PlaceMatch(), None
-        text = text[:MAX_TEXT].translate(_FULLWIDTH)
+        text = _halfwidth(text)
         hits = self._hits(text)
         bare = expecting and len(_significant(text)) <= 8
+        if not hits:  # no name, no context: only a county typed by sound may be there
+            return self._decide(self._homophones(text, hits, [], [], bare), with_reading)
         contexts = [
             (h, s)
             for h in hits
@@ -289,7 +312,7 @@ class PlaceFinder:
                 places = tuple(d.place() for d in self.gz.old_area_counties(key))
                 note = f"old prefecture {key.removeprefix(OLD_AREA_PREFIX)}: which county?"
                 return PlaceMatch(candidates=places, note=note), None
-        return self._decide(cands)
+        return self._decide(cands, with_reading)
 
     # ------------------------------------------------------------------ steps
     def _seats_before_counties(self, hits, host_hits) -> list[tuple[_Hit, Sense]]:
@@ -308,11 +331,13 @@ class PlaceFinder:
 
     def _hits(self, text: str) -> list[_Hit]:
         raw: list[_Hit] = []
-        for end, (surface, senses) in self.automaton.iter(text):
+        for end, (surface, senses) in self._names_in(text):
             start = end - len(surface) + 1
             raw.append(_Hit(start, end + 1, surface, senses))
             if len(raw) >= MAX_HITS * 4:
                 break
+        if not raw:
+            return []  # most messages name no place at all
         raw.sort(key=lambda h: (h.start, -(h.end - h.start)))
         kept: list[_Hit] = []
         last_end = 0
@@ -325,23 +350,24 @@ class PlaceFinder:
                 h.partial = True
                 kept.append(h)
         blocked = [h for h in raw if not h.senses]
+        only_weak = self._only_weak
         out = []
         for h in kept[:MAX_HITS]:
-            if (
-                h.senses
-                and all(s.strength < FULL for s in h.senses)
-                and any(_straddles(h, b) for b in blocked)
-            ):
+            weak = h.surface in only_weak
+            if weak and blocked and any(_straddles(h, b) for b in blocked):
                 continue  # 凯德保险柜: 德保 is cut across 保险, the word the text is really made of
             after = text[h.end : h.end + 3]
             if STREET_AFTER.match(after):
                 continue
-            if POI_AFTER.match(after) and all(s.strength < FULL for s in h.senses):
+            if (weak or not h.senses) and POI_AFTER.match(after):
                 continue
             out.append(h)
-        shorts = [h for h in out if h.senses and all(s.strength < FULL for s in h.senses)]
+        shorts = [h for h in out if h.surface in only_weak]
         if shorts and len(self.soft_automaton):
-            soft = [(end - length + 1, end + 1) for end, length in self.soft_automaton.iter(text)]
+            # Only everyday words overlapping a short name count: read just the stretch around them.
+            lo = max(0, min(h.start for h in shorts) - self._longest_soft + 1)
+            hi = max(h.end for h in shorts) + self._longest_soft - 1
+            soft = [(lo + end - length + 1, lo + end + 1) for end, length in self.soft_automaton.iter(text[lo:hi])]
             for h in shorts:
                 h.hidden = any(
                     (start < h.end and h.start < end) and not (h.start <= start and end <= h.end)
@@ -349,11 +375,21 @@ class PlaceFinder:
                 ) and not any(o is not h and o.senses and _next_to(text, o, h) for o in out)
         return out
 
+    def _names_in(self, text: str) -> Iterator[tuple[int, tuple[str, tuple[Sense, ...]]]]:
+        """``automaton.iter(text)``: the same matches in the same order (by end), run by run."""
+        for run in self._name_runs.finditer(text):
+            start = run.start()
+            for end, value in self.automaton.iter(run.group()):
+                yield start + end, value
+
     def _candidates(self, text, hits, contexts, host_hits, bare) -> list[_Candidate]:
         gz = self.gz
         cands: list[_Candidate] = []
         for h in hits:
             weak = h.surface in self._weak
+            # Per hit, not per sense (鼓楼区 has a sense in five cities): the clause and the locative.
+            said_as_place: bool | None = None
+            cue: float | None = None
             for s in h.senses:
                 if s.kind not in ("county", "town"):
                     continue
@@ -369,7 +405,8 @@ class PlaceFinder:
                 else:
                     ctx_ok = False
                     score = s.strength
-                consistent = [ch for ch, cs in contexts if ch is not h and gz.contains(cs.code, d)]
+                agreeing = [(ch, cs) for ch, cs in contexts if ch is not h and gz.contains(cs.code, d)]
+                consistent = [ch for ch, _cs in agreeing]
                 if consistent:
                     score += CONTEXT_BONUS
                     ctx_ok = True
@@ -377,18 +414,19 @@ class PlaceFinder:
                         score += ADJACENT_BONUS
                 elif any(_adjacent(text, ch, h) for ch, _ in contexts if ch is not h):
                     score += ADJACENT_CONFLICT
-                said_as_place = h.surface not in self.gz.generic_names and _locative(text, h)
+                if said_as_place is None:
+                    said_as_place = h.surface not in self.gz.generic_names and _locative(text, h)
                 if weak and not (ctx_ok or bare or said_as_place):
                     continue
                 if h.hidden and not (bare or said_as_place or any(_adjacent(text, ch, h) for ch in consistent)):
                     continue  # 洛阳…重新安装: 新安 inside 安装 counts only written right after its city
                 if h.partial:
                     score += PARTIAL_PENALTY
-                score += _clause_cue(text, h.start, h.end)
+                if cue is None:
+                    cue = _clause_cue(text, h.start, h.end)
+                score += cue
                 note = s.note
-                used = tuple(
-                    (ch.surface, cs) for ch, cs in contexts if ch is not h and gz.contains(cs.code, d)
-                )
+                used = tuple((ch.surface, cs) for ch, cs in agreeing)
                 cands.append(_Candidate(d, s.town, score, h, note, (h.start, h.end), s.strength, used))
         return cands
 
@@ -443,7 +481,7 @@ class PlaceFinder:
                     out.append(_Candidate(d, None, HOMOPHONE, None, note, (0, len(text)), HOMOPHONE))
         elif not cands and not out:
             # Unique strong match: a three-plus-character county name typed by sound (无中区 → 吴中区).
-            for m in re.finditer(r"[\u4e00-\u9fff]{2,4}?[县区市旗]", text):
+            for m in _TYPED_COUNTY.finditer(text) if _COUNTY_SUFFIX.search(text) else ():
                 for i in range(m.start(), m.end() - 2):
                     window = text[i : m.end()]
                     codes = self.pinyin_all.get(typed_key(window), set())
@@ -476,7 +514,7 @@ class PlaceFinder:
                 return (i, i + length), set(codes) if index.get(key) else {c for c in codes}, window
         return None
 
-    def _decide(self, cands: list[_Candidate]) -> tuple[PlaceMatch, Reading | None]:
+    def _decide(self, cands: list[_Candidate], with_reading: bool = True) -> tuple[PlaceMatch, Reading | None]:
         if not cands:
             return PlaceMatch(), None
         best: dict[tuple[str, str | None], _Candidate] = {}
@@ -494,10 +532,16 @@ class PlaceFinder:
             c = top[0]
             reading = Reading(
                 c.division, c.town, c.hit.surface if c.hit else None, c.strength, c.context, c.note
-            )
+            ) if with_reading else None  # find() has no use for it
             return PlaceMatch(place=c.division.place(c.town), note=c.note, span=c.span), reading
         places = tuple(dict.fromkeys(c.division.place(c.town) for c in sorted(top, key=lambda c: c.key)))
         return PlaceMatch(candidates=places, note="ambiguous: " + "、".join(p.label for p in places)), None
+
+
+def _halfwidth(text: str) -> str:
+    """The text as the finder reads it: its first ``MAX_TEXT`` characters, full-width forms folded."""
+    text = text[:MAX_TEXT]
+    return text.translate(_FULLWIDTH) if _HAS_FULLWIDTH.search(text) else text
 
 
 def _strip_suffix(name: str) -> str:
@@ -563,9 +607,9 @@ def _clause_cue(text: str, start: int, end: int) -> float:
     left, right = _clause_bounds(text, start, end)
     clause = text[left:start] + text[end:right]
     score = 0.0
-    if any(w in clause for w in DEVICE_CUES):
+    if _DEVICE_CUE.search(clause):
         score += DEVICE_CUE_BONUS
-    if any(w in clause for w in PERSON_CUES):
+    if _PERSON_CUE.search(clause):
         score += PERSON_CUE_PENALTY
     return score
 
