@@ -15,6 +15,9 @@ database's writer lock.
 - ``100_no_think``: 100 conversations firing their next message the moment the reply arrives: a
   saturation test, where latency is mostly queueing; ``turns_per_s`` is the throughput ceiling.
 
+The engine runs as ``repairbot serve`` runs it: warmed up, and on PostgreSQL with its turn worker
+processes (``server.turn_processes``, ``auto`` = one per CPU; reported as ``turn_processes``).
+
 Targets (issues 4 and 11): p99 < 30 ms on SQLite and < 50 ms on PostgreSQL at 100 concurrent chats
 (``100_fast`` is the one held to them). Reported, not asserted.
 
