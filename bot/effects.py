@@ -10,13 +10,13 @@ from __future__ import annotations
 import contextlib
 import logging
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.privacy import erase_customer, lookup_hash, normalise_phone
-from bot.store.models import AuditLog, Conversation, Customer, SurveyAnswer, Technician, Ticket
+from bot.store.models import AuditLog, Booking, Conversation, Customer, SurveyAnswer, Technician, Ticket
 from dialogs import (
     AlertOperators,
     BookSlot,
@@ -31,6 +31,9 @@ from dialogs import (
     ScheduleFollowUps,
     SetSubscription,
 )
+
+if TYPE_CHECKING:
+    from bot.booking.visits import BookedVisit
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +57,9 @@ class EffectApplier:
         self.now = now
         self.touched: Ticket | None = ticket  # the last ticket changed, shown to web clients
         self._technician: Technician | None = None
+        # Visits booked by these effects, by ticket id: the TICKET view and the reminders use them as
+        # they are instead of reading the booking back (two SELECTs less on the booking press).
+        self.booked: dict[int, BookedVisit] = {}
 
     def apply(self, effects: list[Effect]) -> None:
         """Apply every effect; raises :class:`SlotUnavailable` when a booking or reschedule fails."""
@@ -173,20 +179,32 @@ class EffectApplier:
         if current is None:  # nothing left to move (e.g. staff cancelled it): book the window afresh
             self._book(ticket, effect.offer.ref)
             return
-        if reschedule(self.session, current, self._slot_offer(effect.offer.ref), config=self.config,
-                      now=self.now) is None:
+        offer = self._slot_offer(effect.offer.ref)
+        new = reschedule(self.session, current, offer, config=self.config, now=self.now)
+        if new is None:
             raise SlotUnavailable(effect.offer.ref)
+        self._remember(ticket, new, offer)
 
     def _book(self, ticket: Ticket, ref: str) -> None:
         from bot.booking import book
 
-        if book(self.session, ticket, self._slot_offer(ref), config=self.config, now=self.now) is None:
+        offer = self._slot_offer(ref)
+        booking = book(self.session, ticket, offer, config=self.config, now=self.now)
+        if booking is None:
             raise SlotUnavailable(ref)
+        self._remember(ticket, booking, offer)
+
+    def _remember(self, ticket: Ticket, booking: Booking, offer: Any) -> None:
+        from bot.booking.visits import BookedVisit
+
+        self.booked[ticket.id] = BookedVisit(booking.id, offer.start, offer.end, offer.technician_name,
+                                             booking.eta_minutes)
 
     def _CancelBooking(self, effect: CancelBooking) -> None:  # noqa: N802
         from bot.booking import cancel
 
         ticket = self._current()
+        self.booked.pop(ticket.id, None)
         booking = ticket.active_booking
         if booking is not None:
             cancel(self.session, booking, reason=effect.reason, now=self.now)
@@ -201,7 +219,8 @@ class EffectApplier:
         from bot.followups import plan_visit
 
         self.session.flush()
-        plan_visit(self.session, self._current(), now=self.now, config=self.config)
+        ticket = self._current()
+        plan_visit(self.session, ticket, now=self.now, config=self.config, booked=self.booked.get(ticket.id))
 
     # -- feedback and subscriptions ------------------------------------------------------------------
     def _RecordSurveyAnswer(self, effect: RecordSurveyAnswer) -> None:  # noqa: N802

@@ -333,7 +333,7 @@ class Engine:
         """Run NLU, the dialog step and its effects: (replies, ticket to show, erased, visits, changes).
 
         ``visits``: the confirmed visits the step read, by ticket id, when the step changed nothing they
-        depend on (no effects): the TICKET view reuses them. ``changes``: the conversation's new state
+        depend on (no effects), or the visits its effects booked: the TICKET view reuses them. ``changes``: the conversation's new state
         columns, for :func:`bot.store.db.save_conversation`.
         """
         parse = self.nlu(text, expecting=state.expecting, now=now)
@@ -361,7 +361,8 @@ class Engine:
         changes = {"state": new_state.to_json(), "expecting": new_state.expecting,
                    "misunderstood_count": new_state.misunderstood}
         erased = any(isinstance(e, dialogs.EraseCustomer) for e in step.effects)
-        visits = services.visits if not step.effects else {}
+        # Visits still as read (no effects), or as booked by these effects: the TICKET view reuses them.
+        visits = services.visits if not step.effects else ({} if erased else dict(applier.booked))
         return list(step.replies), applier.ticket or applier.touched, erased, visits, changes
 
     def _keep_after_failure(self, msg: InboundMessage) -> Outcome:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -30,6 +30,9 @@ from bot.outbox.settings import SettingsError, clock_time
 from bot.store.models import Booking, Conversation, Customer, Slot, Technician, Ticket
 from dialogs import proactive
 from dialogs.services import Offer
+
+if TYPE_CHECKING:
+    from bot.booking.visits import BookedVisit
 
 REMINDER_KINDS = ("reminder_evening", "reminder_hour")
 AFTER_VISIT_KINDS = ("survey", "survey_nudge", "maintenance")
@@ -89,11 +92,15 @@ def cancel_for_ticket(session: Session, ticket_id: int, kinds: tuple[str, ...] |
     return queue.cancel(session, ticket_id=ticket_id, kinds=kinds, reason=reason)
 
 
-def plan_visit(session: Session, ticket: Ticket, *, now: datetime, config: dict[str, Any]) -> int:
-    """(Re-)plan the reminders of the ticket's confirmed visit; returns how many rows were planned."""
+def plan_visit(session: Session, ticket: Ticket, *, now: datetime, config: dict[str, Any],
+               booked: BookedVisit | None = None) -> int:
+    """(Re-)plan the reminders of the ticket's confirmed visit; returns how many rows were planned.
+
+    ``booked``: the confirmed visit, when the caller has just booked it (it is not read back).
+    """
     settings = FollowUpSettings.from_config(config)
     cancel_for_ticket(session, ticket.id, REMINDER_KINDS, reason="visit re-planned")
-    row = session.execute(
+    row = (booked.booking_id, booked.start, booked.end, booked.name) if booked is not None else session.execute(
         select(Booking.id, Slot.start, Slot.end, Technician.name)
         .join(Slot, Booking.slot_id == Slot.id).join(Technician, Slot.technician_id == Technician.id)
         .where(Booking.ticket_id == ticket.id, Booking.status == "confirmed")

@@ -218,3 +218,18 @@ def test_one_clock_for_the_turn_messages_ticket_audit_and_cancellation(store) ->
         stamps += list(s.scalars(select(AuditLog.at).where(AuditLog.action != "technicians.sync"))) + list(s.scalars(select(Booking.cancelled_at)))
         assert s.scalar(select(Booking.status)) == "cancelled"
     assert len(stamps) >= 6 and {stamp.astimezone(clock.now.tzinfo) for stamp in stamps} == {clock.now}
+
+
+def test_booking_press_shows_the_visit_as_stored_and_plans_its_reminders(store) -> None:
+    """The press shows the visit it booked without reading it back: the same as a fresh read."""
+    from bot.store.models import Booking, OutboxMessage
+
+    engine = make_engine(store)
+    chat = ChatUser(engine, "press-view")
+    pressed = chat.book("丹斯提尼保险柜打不开了，焦作温县，13812345678")
+    assert pressed.ticket["status"] == "booked" and pressed.ticket["slot"] is not None
+    assert pressed.ticket == engine.ticket_for("web", "press-view")
+    with store.session(readonly=True) as session:
+        booking_id = session.scalars(select(Booking.id)).one()
+        keys = set(session.scalars(select(OutboxMessage.idempotency_key).where(OutboxMessage.kind.like("reminder%"))))
+    assert keys and all(key.endswith(f":booking:{booking_id}") for key in keys)

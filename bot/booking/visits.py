@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import NamedTuple
+
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from bot.store.models import Booking, Slot, Technician
+
+
+class BookedVisit(NamedTuple):
+    """A visit booked in this transaction, shaped like a :func:`confirmed_visit` row (plus the booking's
+    id), so the turn that booked it shows it and plans its reminders without reading it back."""
+
+    booking_id: int
+    start: datetime
+    end: datetime
+    name: str
+    eta_minutes: int | None
 
 
 def confirmed_visit(session: Session, ticket_id: int) -> Row | None:
