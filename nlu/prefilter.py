@@ -17,8 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass
-from functools import lru_cache, reduce
-from operator import or_
+from functools import lru_cache
 from typing import Any
 
 try:  # the regex parser of the standard library (private, hence the fallback: no gate, same results)
@@ -89,10 +88,12 @@ class Gates:
 
     def open(self, text: str) -> Any:
         """Per gate (in order): whether its pattern may match ``text`` (passed through ``then``)."""
-        if self._chars is None:
-            return self._decide(0)
-        # The bits of the characters found, or-ed together in C (no bytecode per character).
-        return self._decide(reduce(or_, map(self._bit.__getitem__, self._chars.findall(text)), 0))
+        mask = 0
+        if self._chars is not None:
+            bit = self._bit
+            for ch in self._chars.findall(text):
+                mask |= bit[ch]
+        return self._decide(mask)
 
     def _open_for(self, mask: int) -> Any:
         opened = [False] * len(self._gates)
