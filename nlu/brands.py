@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from itertools import compress
 
 import ahocorasick
 from pypinyin import Style, pinyin
@@ -228,15 +227,14 @@ class BrandMatcher:
                     hits.append(BrandHit(brand, m.start(), m.end(), exact=False))
                     for i in range(m.start(), m.end()):
                         taken[i] = True
-        # Per character, the names it may begin by sound, looked up in C; only the characters that
-        # begin one are visited (most begin none).
-        per_char = list(map(self._by_first_char.get, text))
-        if None in per_char:  # characters not met before
-            per_char = [self._sound_alikes(ch) if a is None else a for a, ch in zip(per_char, text, strict=True)]
-        for start in compress(range(len(text)), per_char):
-            if taken[start]:
+        known = self._by_first_char.get
+        for start, ch in enumerate(text):
+            alikes = known(ch)
+            if alikes is None:
+                alikes = self._sound_alikes(ch)
+            if not alikes or taken[start]:
                 continue
-            for brand, spelling, readings in per_char[start]:
+            for brand, spelling, readings in alikes:
                 end = start + len(readings)
                 if end > len(text) or any(taken[start:end]):
                     continue
