@@ -20,6 +20,10 @@ from functools import cache
 
 import ahocorasick
 from pypinyin import Style, pinyin
+from pypinyin.contrib.tone_convert import to_normal
+from pypinyin.phonetic_symbol import phonetic_symbol
+from pypinyin.phrases_dict import phrases_dict as _PHRASE_TABLE
+from pypinyin.pinyin_dict import pinyin_dict as _CHAR_TABLE
 
 # A name followed by one of these is a place or a building (澄迈永发镇, 凯德广场), never the brand.
 PLACE_SUFFIXES = ("镇", "乡", "村", "街道", "路", "街", "大街", "社区", "小区", "广场", "大厦", "花园", "公园")
@@ -72,8 +76,39 @@ def sounds(ch: str) -> frozenset[str]:
     """Folded toneless readings of one character (all heteronyms); empty for non-Han characters."""
     if not ("\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"):
         return frozenset()
+    # Straight from pypinyin's character table, each distinct reading converted once: what
+    # ``pinyin(ch, style=NORMAL, heteronym=True)`` reads for one character without a phrase entry,
+    # at a tenth of the cost (a message with characters not met before pays it per character).
+    # tests/test_nlu_brand_sounds.py holds the two equal over every character.
+    readings = _CHAR_TABLE.get(ord(ch))
+    if readings is None or ch in _PHRASE_TABLE:
+        return _sounds_by_pinyin(ch)
+    return frozenset(folded for r in readings.split(",") if (folded := _folded_reading(r)))
+
+
+def _sounds_by_pinyin(ch: str) -> frozenset[str]:
+    """:func:`sounds` through ``pypinyin.pinyin`` (the reference; also the way for phrase entries)."""
     readings = pinyin(ch, style=Style.NORMAL, heteronym=True, errors="ignore")
     return frozenset(_fold(r) for r in (readings[0] if readings else ()))
+
+
+@cache
+def _folded_reading(reading: str) -> str:
+    """One tone-marked reading of the character table, toneless (ü written v) and folded."""
+    if _ODD_MARK.search(reading):  # a combining tone mark or ê: pypinyin's own (slow) conversion
+        return _fold(to_normal(reading))
+    return _fold(reading.translate(_toneless()))
+
+
+# What the one-code-point tone-marked vowels leave for the translate table; the rest (m̄, ê̄) go
+# through pypinyin's conversion.
+_ODD_MARK = re.compile("[\u0300-\u036f\u00ea]")
+
+
+@cache
+def _toneless() -> dict[int, str]:
+    """Each one-code-point tone-marked letter of pypinyin's table → what ``to_normal`` makes of it."""
+    return {ord(symbol): to_normal(symbol) for symbol in phonetic_symbol if len(symbol) == 1}
 
 
 # Two latin letters with a space or hyphen between them: the only texts the spaced-name pass reads.

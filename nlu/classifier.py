@@ -26,6 +26,13 @@ def ngrams(text: str, sizes: Sequence[int] = (1, 2, 3)) -> list[str]:
     if not body:
         return []
     marked = BEGIN + body + END
+    if sizes == (1, 2, 3):
+        # The classifiers' only sizes, without the general loop's bookkeeping (same n-grams, same order).
+        bigrams = list(map(add, marked, marked[1:]))
+        grams = list(body)
+        grams += bigrams
+        grams += map(add, bigrams, marked[2:])
+        return grams
     grams = list(body)  # unigrams without markers
     # n-grams in text order, each the (n-1)-gram plus the next character, joined in C.
     longer = {1: list(marked)}

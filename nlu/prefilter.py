@@ -81,6 +81,9 @@ class Gates:
         for i, alternatives in enumerate(self._gates):
             for need in alternatives or ():
                 self._by_low_bit.setdefault(need & -need, []).append((i, need))
+        # The bits some alternative is filed under: the others are skipped without a look-up (a text
+        # has many characters that only complete alternatives, or that no alternative starts with).
+        self._filed = sum(self._by_low_bit)
         self._decide = lru_cache(maxsize=4096)(self._open_for)
 
     def open(self, text: str) -> Any:
@@ -96,11 +99,12 @@ class Gates:
         opened = [False] * len(self._gates)
         for i in self._always:
             opened[i] = True
-        rest = mask
+        rest = mask & self._filed
+        by_low_bit = self._by_low_bit
         while rest:
             low = rest & -rest
             rest ^= low
-            for i, need in self._by_low_bit.get(low, ()):
+            for i, need in by_low_bit[low]:
                 if mask & need == need:
                     opened[i] = True
         return tuple(opened) if self._then is None else self._then(tuple(opened))

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from itertools import compress
 
 from nlu.prefilter import Gates, gate
 from nlu.training_data import TrainingData, training_data
@@ -63,8 +64,9 @@ class UrgencyReader:
     def _open_items(self, opened: tuple[bool, ...]) -> tuple[bool, dict[str, tuple[re.Pattern[str], ...]]]:
         """Whether any urgency item may match, and per list the items that may (kept per answer)."""
         items: dict[str, tuple[re.Pattern[str], ...]] = dict.fromkeys(self._span, ())
-        for i in (i for i, may_match in enumerate(opened) if may_match):
-            items[self._name_of[i]] += (self._items[i],)
+        name_of, all_items = self._name_of, self._items
+        for i in compress(range(len(opened)), opened):  # the open items, picked in C
+            items[name_of[i]] += (all_items[i],)
         return any(items[name] for name in self._ANYTHING), items
 
     @staticmethod

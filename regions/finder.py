@@ -331,14 +331,23 @@ class PlaceFinder:
 
     def _hits(self, text: str) -> list[_Hit]:
         raw: list[_Hit] = []
-        for end, (surface, senses) in self._names_in(text):
-            start = end - len(surface) + 1
-            raw.append(_Hit(start, end + 1, surface, senses))
-            if len(raw) >= MAX_HITS * 4:
-                break
+        limit = MAX_HITS * 4
+        names_in = self.automaton.iter
+        # _names_in inlined (one generator frame less per name): the same hits in the same order.
+        for run in self._name_runs.finditer(text):
+            past = run.start() + 1  # the automaton reports the index of a name's last character
+            for end, (surface, senses) in names_in(run.group()):
+                end += past
+                raw.append(_Hit(end - len(surface), end, surface, senses))
+                if len(raw) >= limit:
+                    break
+            else:
+                continue
+            break
         if not raw:
             return []  # most messages name no place at all
-        raw.sort(key=lambda h: (h.start, -(h.end - h.start)))
+        if len(raw) > 1:
+            raw.sort(key=_start_then_longest)
         kept: list[_Hit] = []
         last_end = 0
         for h in raw:
@@ -536,6 +545,11 @@ class PlaceFinder:
             return PlaceMatch(place=c.division.place(c.town), note=c.note, span=c.span), reading
         places = tuple(dict.fromkeys(c.division.place(c.town) for c in sorted(top, key=lambda c: c.key)))
         return PlaceMatch(candidates=places, note="ambiguous: " + "、".join(p.label for p in places)), None
+
+
+def _start_then_longest(h: _Hit) -> tuple[int, int]:
+    """Sort key of hits: by start, the longer first."""
+    return h.start, h.start - h.end
 
 
 def _halfwidth(text: str) -> str:
