@@ -65,10 +65,16 @@ def _stem(name: str) -> str | None:
 
 
 def _without(text: str, words: Iterable[str]) -> str:
-    for word in sorted(words, key=len, reverse=True):
+    # Longest first, then by code point: ``words`` is often a set, and equal-length names removed in
+    # hash order made the same message read differently from one process to the next.
+    for word in sorted(words, key=_longest_first):
         if word and word in text:
             text = text.replace(word, " ")
     return text
+
+
+def _longest_first(word: str) -> tuple[int, str]:
+    return -len(word), word
 
 
 class _Words:

@@ -59,7 +59,8 @@ class NluSettings:
     def product_words(self) -> tuple[str, ...]:
         """Every product word, longest first (removing 保险柜子 before 保险柜 leaves nothing behind)."""
         words = {w.lower() for _code, ws in self.products for w in ws}
-        return tuple(sorted(words, key=len, reverse=True))
+        # Then by code point: a set's order changes with the process's hash seed.
+        return tuple(sorted(words, key=lambda w: (-len(w), w)))
 
     @property
     def day_part_windows(self) -> dict[str, tuple[int, int]]:
