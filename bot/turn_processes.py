@@ -92,6 +92,12 @@ class TurnProcesses:
 
 
 def _start_worker(url: str, config: dict[str, Any], log_level: int) -> None:
+    import signal
+
+    # Ctrl-C reaches the whole process group: the serving process stops the workers itself (after the
+    # turns in progress), and a worker must not die mid-turn printing a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
     from bot.engine import Engine
     from bot.privacy import install_log_masking
     from bot.store.db import Database
