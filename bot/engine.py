@@ -187,7 +187,13 @@ class Engine:
 
         keyring()  # the key file exists before the workers look for it (a fresh data directory)
         processes = TurnProcesses(self.db.url, self.config, wanted)
-        processes.start()
+        try:
+            processes.start()
+        except BrokenProcessPool:
+            # A worker died while loading (out of memory, a script without a __main__ guard): serve on.
+            log.exception("turn worker processes could not start; turns run on this process's threads")
+            processes.close()
+            return 0
         self._processes = processes
         log.info("customer turns run on %d worker processes", wanted)
         return wanted

@@ -151,3 +151,21 @@ def test_a_dead_worker_hands_turns_back_to_the_serving_process(pg_engine: Engine
     assert pg_engine.turn_process_count == 0
     with pg_engine.db.session(readonly=True) as session:
         assert session.scalars(select(Ticket).join(Booking)).one().status == "booked"
+
+
+def test_workers_that_cannot_start_leave_turns_on_threads(tmp_path, caplog) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    try:
+        from fixtures_store import reset_database
+
+        reset_database(db)
+        engine = Engine(db)
+        db.url = "postgresql+psycopg://postgres@127.0.0.1:1/nowhere"  # what the workers will fail to reach
+        assert engine.start_turn_processes(1) == 0
+        assert engine.turn_process_count == 0
+        assert "could not start" in caplog.text
+        outcome = asyncio.run(engine.respond(InboundMessage("web", "after", "a-1", "你好")))
+        assert outcome.replies and outcome.replies[0].text != say("internal_error")
+    finally:
+        engine.close()
+        db.dispose()
