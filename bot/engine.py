@@ -207,7 +207,7 @@ class Engine:
         if self._processes is processes:
             self._processes = None
             log.error("a turn worker process died; turns run in the serving process from now on")
-            processes.close()
+            processes.close(wait=False)  # on the event loop: do not wait for the pool to wind down
 
     @property
     def executor(self) -> ThreadPoolExecutor:

@@ -86,9 +86,9 @@ class TurnProcesses:
         """Process ``msg`` on a worker; raises :class:`BrokenProcessPool` when a worker died."""
         return await asyncio.get_running_loop().run_in_executor(self._pool, _worker_turn, msg)
 
-    def close(self) -> None:
-        """Stop the workers (turns in progress finish first)."""
-        self._pool.shutdown(wait=True, cancel_futures=True)
+    def close(self, *, wait: bool = True) -> None:
+        """Stop the workers (with ``wait``, after the turns in progress)."""
+        self._pool.shutdown(wait=wait, cancel_futures=True)
 
 
 def _start_worker(url: str, config: dict[str, Any], log_level: int) -> None:
