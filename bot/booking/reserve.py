@@ -26,7 +26,6 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.booking.calendar import windows_on
@@ -36,6 +35,7 @@ from bot.booking.search import eligible_technicians
 from bot.booking.settings import BookingSettings, settings
 from bot.booking.travel import visit_gap
 from bot.booking.urgent import check_urgent
+from bot.store.db import insert_for
 from bot.store.models import AuditLog, Booking, Slot, Technician, Ticket
 from bot.store.types import utcnow
 
@@ -86,7 +86,7 @@ def _slot_upsert(dialect: str) -> Any:
     row anyway. Concurrent first bookings still agree on one row (the unique key decides).
     """
     table = Slot.__table__
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).values(
+    insert = insert_for(dialect, table).values(
         technician_id=bindparam("technician_id"), start=bindparam("start"), end=bindparam("end"),
         capacity=bindparam("capacity"), booked=0, kind=bindparam("kind"))
     return insert.on_conflict_do_update(

@@ -14,10 +14,8 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
-from bot.store.db import Database
+from bot.store.db import Database, dialect_insert
 from bot.store.models import PlatformToken
 
 #: Refresh this long before the platform's expiry (clocks differ; a send may be in flight).
@@ -70,13 +68,9 @@ def _usable(db: Database, name: str, now: datetime, stale: str | None) -> str | 
         return None if row.token == stale else row.token
 
 
-def _insert(session: Session):  # type: ignore[no-untyped-def]
-    return (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(PlatformToken)
-
-
 def _take_lease(db: Database, name: str, now: datetime, worker: str) -> bool:
     with db.session() as session:
-        session.execute(_insert(session).values(name=name, updated_at=now)
+        session.execute(dialect_insert(session, PlatformToken).values(name=name, updated_at=now)
                         .on_conflict_do_nothing(index_elements=["name"]))
         won = session.execute(
             update(PlatformToken)

@@ -22,13 +22,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.evidence.photos import PhotoRejected, inspect_photo
 from bot.evidence.settings import EvidenceSettings
 from bot.privacy import decrypt, encrypt
-from bot.store.db import Database
+from bot.store.db import Database, dialect_insert
 from bot.store.models import AuditLog, Conversation, Evidence, Ticket
 
 log = logging.getLogger(__name__)
@@ -71,7 +70,7 @@ def accept_photo(db: Database, *, channel: str, chat_id: str, source_id: str, da
     try:
         with db.session() as session:
             inserted = session.execute(
-                _insert(session).values(
+                dialect_insert(session, Evidence).values(
                     channel=channel, chat_id=chat_id, source_id=source_id[:160], path=relative,
                     media_type=photo.media_type, size_bytes=len(data), width=photo.width, height=photo.height,
                     sha256=photo.sha256, phash=photo.phash, flags=[], created_at=now)
@@ -162,10 +161,6 @@ def _latest_ticket(session: Session, conversation_id: int | None) -> int | None:
 def _existing(session: Session, channel: str, source_id: str) -> Evidence | None:
     return session.scalars(select(Evidence).where(Evidence.channel == channel,
                                                   Evidence.source_id == source_id[:160])).first()
-
-
-def _insert(session: Session) -> Any:
-    return (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(Evidence)
 
 
 def _write(root: Path, data: bytes, now: datetime) -> str:

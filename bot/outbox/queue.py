@@ -24,9 +24,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from bot.store.db import dialect_insert
 from bot.store.models import OutboxMessage
 from bot.store.types import utcnow
 from dialogs.replies import Reply
@@ -62,10 +62,6 @@ class Claimed:
         return dict(self.payload.get("meta") or {})
 
 
-def _insert(session: Session) -> Any:
-    return (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(_T)
-
-
 @dataclass(frozen=True)
 class Planned:
     """One message to plan with :func:`enqueue_many` (the arguments of :func:`enqueue`)."""
@@ -93,7 +89,8 @@ def enqueue_many(session: Session, planned: Sequence[Planned]) -> int:
              "expires_at": p.expires_at, "status": "pending", "attempts": 0, "created_at": now} for p in planned]
     # One INSERT … VALUES (…), (…) RETURNING (SQLAlchemy's insertmanyvalues): only new rows come back.
     inserted = session.connection().execute(
-        _insert(session).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(_T.c.id), rows
+        dialect_insert(session, _T).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(_T.c.id),
+        rows,
     ).all()
     return len(inserted)
 
@@ -118,7 +115,7 @@ def enqueue(
     if meta:
         payload["meta"] = meta
     inserted = session.execute(
-        _insert(session)
+        dialect_insert(session, _T)
         .values(idempotency_key=key, conversation_id=conversation_id, ticket_id=ticket_id, channel=channel,
                 chat_id=chat_id, kind=kind, essential=essential, payload=payload, due_at=due_at,
                 available_at=due_at, expires_at=expires_at, status="pending", attempts=0, created_at=utcnow())

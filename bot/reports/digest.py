@@ -16,11 +16,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.reports import report
 from bot.reports.png import bar_chart
+from bot.store.db import dialect_insert
 from bot.store.models import Digest
 from dialogs.replies import Reply
 
@@ -76,7 +76,7 @@ def make_digest(session: Session, *, now: datetime, tz: ZoneInfo, data_dir: os.P
                       title=f"近{TREND_WEEKS}周满意度（周一起）", fallback_title=f"CSAT by week (last {TREND_WEEKS})",
                       maximum=5)
     text = digest_text(start, end, figures, tz)
-    insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(Digest)
+    insert = dialect_insert(session, Digest)
     made = session.execute(insert.values(period_start=start, period_end=end, figures=figures, text=text,
                                          chart_png=chart, created_at=now)
                            .on_conflict_do_nothing(index_elements=["period_start"]).returning(Digest.id)).first()

@@ -238,7 +238,12 @@ def dialect_insert(session: Session, model: Any) -> Any:
     """``INSERT`` for ``model`` in the session's dialect, so ``.on_conflict_do_nothing(...)`` and
     ``.on_conflict_do_update(...)`` are available: both backends spell them alike, but each dialect has
     its own construct."""
-    return (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(model)
+    return insert_for(_dialect(session), model)
+
+
+def insert_for(dialect: str, table: Any) -> Any:
+    """:func:`dialect_insert` by dialect name, for statements built once per dialect and cached."""
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
 def _dialect(session: Session) -> str:
@@ -365,7 +370,7 @@ def _seen_statement(dialect: str) -> Any:
     """Built once per dialect (building the expression costs more than running it)."""
     table = ProcessedMessage.__table__
     return (
-        (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+        insert_for(dialect, table)
         .values(channel=bindparam("channel"), message_id=bindparam("message_id"), at=bindparam("at"))
         .on_conflict_do_nothing(index_elements=["channel", "message_id"])
         # RETURNING, not rowcount: not every driver reports a reliable rowcount for ON CONFLICT.
