@@ -16,23 +16,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.booking.visits import BookedVisit, confirmed_visit
 from bot.config_values import mapping, number
 from bot.outbox import queue
 from bot.outbox.dispatcher import DeliveryHook
 from bot.outbox.queue import Claimed
 from bot.outbox.settings import SettingsError, clock_time
-from bot.store.models import Booking, Conversation, Customer, Slot, Technician, Ticket
+from bot.store.models import Conversation, Customer, Ticket
 from dialogs import proactive
 from dialogs.services import Offer
-
-if TYPE_CHECKING:
-    from bot.booking.visits import BookedVisit
 
 REMINDER_KINDS = ("reminder_evening", "reminder_hour")
 AFTER_VISIT_KINDS = ("survey", "survey_nudge", "maintenance")
@@ -100,18 +98,13 @@ def plan_visit(session: Session, ticket: Ticket, *, now: datetime, config: dict[
     """
     settings = FollowUpSettings.from_config(config)
     cancel_for_ticket(session, ticket.id, REMINDER_KINDS, reason="visit re-planned")
-    row = (booked.booking_id, booked.start, booked.end, booked.name) if booked is not None else session.execute(
-        select(Booking.id, Slot.start, Slot.end, Technician.name)
-        .join(Slot, Booking.slot_id == Slot.id).join(Technician, Slot.technician_id == Technician.id)
-        .where(Booking.ticket_id == ticket.id, Booking.status == "confirmed")
-        .order_by(Booking.id.desc()).limit(1)
-    ).first()
+    booked = booked if booked is not None else confirmed_visit(session, ticket.id)
     conv = _chat(session, ticket)
-    if row is None or conv is None:
+    if booked is None or conv is None:
         return 0
-    booking_id, start, end, technician = row
+    booking_id = booked.booking_id
     tz = _tz(config)
-    visit = Offer(ref="", technician=technician, start=start.astimezone(tz), end=end.astimezone(tz))
+    visit = Offer(ref="", technician=booked.name, start=booked.start.astimezone(tz), end=booked.end.astimezone(tz))
     local_now = now.astimezone(tz)
     reminders: list[queue.Planned] = []
 

@@ -12,8 +12,8 @@ from bot.store.models import Booking, Slot, Technician
 
 
 class BookedVisit(NamedTuple):
-    """A visit booked in this transaction, shaped like a :func:`confirmed_visit` row (plus the booking's
-    id), so the turn that booked it shows it and plans its reminders without reading it back."""
+    """A visit booked in this transaction, shaped like a :func:`confirmed_visit` row, so the turn that
+    booked it shows it and plans its reminders without reading it back."""
 
     booking_id: int
     start: datetime
@@ -23,10 +23,10 @@ class BookedVisit(NamedTuple):
 
 
 def confirmed_visit(session: Session, ticket_id: int) -> Row | None:
-    """The latest confirmed booking of ``ticket_id``: a row with ``start``, ``end``, ``name``
-    (the technician) and ``eta_minutes``; None when the ticket has no confirmed visit."""
+    """The latest confirmed booking of ``ticket_id``: a row with ``booking_id``, ``start``, ``end``,
+    ``name`` (the technician) and ``eta_minutes``; None when the ticket has no confirmed visit."""
     return session.execute(
-        select(Slot.start, Slot.end, Technician.name, Booking.eta_minutes)
+        select(Booking.id.label("booking_id"), Slot.start, Slot.end, Technician.name, Booking.eta_minutes)
         .join(Booking, Booking.slot_id == Slot.id)
         .join(Technician, Technician.id == Slot.technician_id)
         .where(Booking.ticket_id == ticket_id, Booking.status == "confirmed")
