@@ -16,8 +16,10 @@ presses the confirmation button, which sends the place's name as an ordinary mes
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 
 from bot.store.models import Evidence
@@ -102,8 +104,15 @@ def link(session: Session, conversation_id: int, ticket_id: int | None, photo_id
 
 def adopt(session: Session, conversation_id: int, ticket_id: int) -> None:
     """A ticket was just opened: photos sent before it existed become its evidence."""
-    session.execute(update(Evidence).where(Evidence.conversation_id == conversation_id, Evidence.ticket_id.is_(None))
-                    .values(ticket_id=ticket_id).execution_options(synchronize_session=False))
+    session.execute(_adopt_statement(), {"chat": conversation_id, "ticket": ticket_id})
+
+
+@lru_cache(maxsize=1)
+def _adopt_statement() -> Any:
+    """Built once (it runs in every chat, on the turn that opens its ticket); Core: no photo objects held."""
+    table = Evidence.__table__
+    return (update(table).where(table.c.conversation_id == bindparam("chat"), table.c.ticket_id.is_(None))
+            .values(ticket_id=bindparam("ticket")))
 
 
 def _place_label(adcode: str) -> str | None:

@@ -188,8 +188,11 @@ class EffectApplier:
     def _book(self, ticket: Ticket, ref: str) -> None:
         from bot.booking import book
 
-        offer = self._slot_offer(ref)
-        booking = book(self.session, ticket, offer, config=self.config, now=self.now)
+        # No autoflush: none of the booking's reads depend on this turn's pending ticket changes, which
+        # then go out with the booking in book()'s one flush instead of a flush before each read.
+        with self.session.no_autoflush:
+            offer = self._slot_offer(ref)
+            booking = book(self.session, ticket, offer, config=self.config, now=self.now)
         if booking is None:
             raise SlotUnavailable(ref)
         self._remember(ticket, booking, offer)
@@ -220,7 +223,10 @@ class EffectApplier:
 
         self.session.flush()
         ticket = self._current()
-        plan_visit(self.session, ticket, now=self.now, config=self.config, booked=self.booked.get(ticket.id))
+        booked = self.booked.get(ticket.id)
+        # The ticket's bookings were loaded by the booking itself: no query to tell a first booking.
+        first = booked is not None and [b.id for b in ticket.bookings] == [booked.booking_id]
+        plan_visit(self.session, ticket, now=self.now, config=self.config, booked=booked, first_booking=first)
 
     # -- feedback and subscriptions ------------------------------------------------------------------
     def _RecordSurveyAnswer(self, effect: RecordSurveyAnswer) -> None:  # noqa: N802

@@ -91,13 +91,16 @@ def cancel_for_ticket(session: Session, ticket_id: int, kinds: tuple[str, ...] |
 
 
 def plan_visit(session: Session, ticket: Ticket, *, now: datetime, config: dict[str, Any],
-               booked: BookedVisit | None = None) -> int:
+               booked: BookedVisit | None = None, first_booking: bool = False) -> int:
     """(Re-)plan the reminders of the ticket's confirmed visit; returns how many rows were planned.
 
     ``booked``: the confirmed visit, when the caller has just booked it (it is not read back).
+    ``first_booking``: the ticket has no other booking, in any status, so it has no reminders to
+    replace (they are only ever planned here, per booking): the cancelling UPDATE is skipped.
     """
     settings = FollowUpSettings.from_config(config)
-    cancel_for_ticket(session, ticket.id, REMINDER_KINDS, reason="visit re-planned")
+    if not first_booking:
+        cancel_for_ticket(session, ticket.id, REMINDER_KINDS, reason="visit re-planned")
     booked = booked if booked is not None else confirmed_visit(session, ticket.id)
     conv = _chat(session, ticket)
     if booked is None or conv is None:

@@ -292,3 +292,36 @@ def test_erasure_closes_messages_that_failed_to_go(store, visited) -> None:
     nudge = outbox(store)["survey_nudge"]
     assert (nudge.status, nudge.last_error) == ("cancelled", "customer erased their data")
     assert nudge.payload["erased"] is True
+
+
+def test_booking_again_after_a_booking_gone_without_its_reminders_still_cancels_them(store, clock) -> None:
+    """A ticket's first booking skips the cancelling UPDATE (it has no reminders yet); any later booking
+    runs it, so reminders a cancelled booking left behind never reach the customer."""
+    from bot.config import load_config as config_of
+    from bot.effects import EffectApplier
+    from bot.services import DbServices, catalog_from_config
+    from bot.store.models import Booking, Conversation
+    from dialogs import BookSlot, ScheduleFollowUps
+    from regions.place import Place
+
+    chat = ChatUser(make_engine(store, clock))
+    ticket_id = book(chat, ALL_IN_ONE)["id"]
+    assert {r.status for r in outbox(store).values()} == {"pending"}
+    config = config_of()
+    with store.session() as s:
+        ticket = s.get(Ticket, ticket_id)
+        ticket.active_booking.status = "cancelled"  # gone by a path that left its reminders pending
+        ticket.status = "collecting"
+        s.flush()
+        services = DbServices(s, config, catalog_from_config(config))
+        offer = services.offers(brand=ticket.brand, product=ticket.product, place=Place(ticket.adcode, "", "", ""),
+                                after=clock.now + timedelta(days=2), prefer=None)[0]
+        applier = EffectApplier(s, s.get(Conversation, ticket.conversation_id), ticket, config, clock.now)
+        applier.apply([BookSlot(offer), ScheduleFollowUps()])
+        new_id = s.scalars(select(Booking.id).where(Booking.ticket_id == ticket_id,
+                                                    Booking.status == "confirmed")).one()
+    with store.session(readonly=True) as s:
+        rows = s.execute(select(OutboxMessage.idempotency_key, OutboxMessage.status)).all()
+    old = {status for key, status in rows if not key.endswith(f":booking:{new_id}")}
+    new = {status for key, status in rows if key.endswith(f":booking:{new_id}")}
+    assert (old, new) == ({"cancelled"}, {"pending"})

@@ -104,23 +104,24 @@ def _slot_id(session: Session, tech: Technician, offer: SlotOffer) -> int | None
     return slot_id if kind == offer.kind and end == offer.end else None
 
 
+@lru_cache(maxsize=2)
+def _seat_update(take: bool) -> Any:
+    """Take (or give back) one seat of a slot, built once: building it costs more than running it.
+
+    Core on the slot table, not the ORM entity: no slot object is held, so there is nothing to sync.
+    """
+    table = Slot.__table__
+    has_room = table.c.booked < table.c.capacity if take else table.c.booked > 0
+    return (update(table).where(table.c.id == bindparam("slot_id"), has_room)
+            .values(booked=table.c.booked + (1 if take else -1)))
+
+
 def _take_seat(session: Session, slot_id: int) -> bool:
-    result = session.execute(
-        update(Slot)
-        .where(Slot.id == slot_id, Slot.booked < Slot.capacity)
-        .values(booked=Slot.booked + 1)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
+    return session.execute(_seat_update(True), {"slot_id": slot_id}).rowcount == 1
 
 
 def _release_seat(session: Session, slot_id: int) -> None:
-    session.execute(
-        update(Slot)
-        .where(Slot.id == slot_id, Slot.booked > 0)
-        .values(booked=Slot.booked - 1)
-        .execution_options(synchronize_session=False)
-    )
+    session.execute(_seat_update(False), {"slot_id": slot_id})
 
 
 def _reserve(

@@ -21,9 +21,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from bot.store.db import dialect_insert
@@ -139,14 +140,25 @@ def cancel(
     """
     if ticket_id is None and conversation_id is None:
         raise ValueError("cancel() needs a ticket_id or a conversation_id")
+    statement = _cancel_statement(ticket_id is not None, conversation_id is not None, kinds is not None)
+    params = {"ticket": ticket_id, "chat": conversation_id, "reason": reason,
+              "kinds": list(kinds) if kinds is not None else None}
+    return session.execute(statement, params).rowcount or 0
+
+
+@lru_cache(maxsize=8)
+def _cancel_statement(by_ticket: bool, by_conversation: bool, by_kinds: bool) -> Any:
+    """The cancelling UPDATE for one combination of filters, built once (it runs on every booking).
+
+    Its parameters are not named after columns: SQLAlchemy keeps those names for the SET clause."""
     stmt = update(_T).where(_T.c.status == "pending")
-    if ticket_id is not None:
-        stmt = stmt.where(_T.c.ticket_id == ticket_id)
-    if conversation_id is not None:
-        stmt = stmt.where(_T.c.conversation_id == conversation_id)
-    if kinds is not None:
-        stmt = stmt.where(_T.c.kind.in_(list(kinds)))
-    return session.execute(stmt.values(status="cancelled", last_error=reason)).rowcount or 0
+    if by_ticket:
+        stmt = stmt.where(_T.c.ticket_id == bindparam("ticket"))
+    if by_conversation:
+        stmt = stmt.where(_T.c.conversation_id == bindparam("chat"))
+    if by_kinds:
+        stmt = stmt.where(_T.c.kind.in_(bindparam("kinds", expanding=True)))
+    return stmt.values(status="cancelled", last_error=bindparam("reason"))
 
 
 def claim(session: Session, *, now: datetime, limit: int, worker: str, lease: timedelta,
