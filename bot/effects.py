@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from bot.privacy import erase_customer, lookup_hash, normalise_phone
 from bot.store.models import AuditLog, Booking, Conversation, Customer, SurveyAnswer, Technician, Ticket
@@ -39,6 +39,9 @@ log = logging.getLogger(__name__)
 
 _TICKET_FACTS = ("brand", "product", "fault", "adcode", "town", "covered", "address", "urgent")
 _FINAL = ("cancelled", "closed")
+
+
+_AUDIT_INSERT = AuditLog.__table__.insert()
 
 
 class SlotUnavailable(Exception):
@@ -162,7 +165,9 @@ class EffectApplier:
         with contextlib.suppress(ValueError):  # a malformed ref: offer_from_ref refuses it below
             # Held for the rest of the turn: the session keeps only referenced objects, and booking
             # reads this technician again (one SELECT instead of two).
-            self._technician = self.session.get(Technician, parse_ref(ref).technician_id)
+            # Without the phone: booking does not need it, and reading it decrypts.
+            self._technician = self.session.get(Technician, parse_ref(ref).technician_id,
+                                                options=[defer(Technician.phone)])
         offer = offer_from_ref(self.session, ref, adcode=ticket.adcode, config=self.config)
         if offer is None:
             raise SlotUnavailable(ref)
@@ -253,5 +258,8 @@ class EffectApplier:
                        evidence=EvidenceSettings.from_config(self.config), now=self.now)
 
     def _audit(self, action: str, ticket: Ticket, detail: dict[str, Any]) -> None:
-        self.session.add(AuditLog(actor="bot", action=action, target=f"ticket:{ticket.id}", detail=detail,
-                                  at=self.now))
+        # Core on the session's connection (same transaction and savepoint): the row needs no object,
+        # and a unit-of-work flush costs several times the INSERT.
+        self.session.connection().execute(_AUDIT_INSERT, {"actor": "bot", "action": action,
+                                                          "target": f"ticket:{ticket.id}", "detail": detail,
+                                                          "at": self.now})
