@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from operator import add
+from typing import Any
 
 from nlu.normalize import compact
 
@@ -77,14 +78,24 @@ class NaiveBayes:
         size = len(vocab) + 1
         totals = {label: sum(c.values()) for label, c in counts.items()}
         denominators = [math.log(totals[label] + self.alpha * size) for label in self.labels]
-        self._unseen_logp = tuple(math.log(self.alpha) - d for d in denominators)
-        self._feature_logp = {
-            gram: tuple(
-                math.log(counts[label][gram] + self.alpha) - d
-                for label, d in zip(self.labels, denominators, strict=True)
+        # Equal values share one object, equal rows one tuple: most n-grams were seen under one label only,
+        # so a few hundred distinct rows serve thousands of n-grams and a message's look-ups touch a small,
+        # cache-resident set of objects instead of a dozen scattered ones per n-gram (the parse pipeline
+        # is slow mostly by cache misses). The sums add the same values in the same order: equal floats
+        # are the same number here (finite negative logs, never a signed zero or a NaN).
+        shared: dict[Any, Any] = {}
+        self._unseen_logp = tuple(shared.setdefault(v, v) for v in (math.log(self.alpha) - d for d in denominators))
+        feature_logp = {}
+        for gram in sorted(vocab):  # a fixed order: the same table layout whatever the hash seed
+            row = tuple(
+                shared.setdefault(v, v)
+                for v in (
+                    math.log(counts[label][gram] + self.alpha) - d
+                    for label, d in zip(self.labels, denominators, strict=True)
+                )
             )
-            for gram in vocab
-        }
+            feature_logp[gram] = shared.setdefault(row, row)
+        self._feature_logp = feature_logp
         return self
 
     def scores(self, text: str) -> list[float]:
