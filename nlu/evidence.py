@@ -18,12 +18,12 @@ import re
 from collections.abc import Callable, Iterable
 from functools import cache, lru_cache
 
-from nlu.prefilter import Gates, gate
+from nlu.prefilter import Gates, gate, guarded
 from nlu.training_data import training_data
 from regions.place import Place
 
 # A phone-like run: 6+ digits, maybe grouped by spaces, dashes or dots, maybe with a +86 prefix.
-_DIGIT_RUN = re.compile(r"(?:\+?86[\s-]?)?\d(?:[\s\-.]?\d){5,}")
+_DIGIT_RUN = guarded(r"(?:\+?86[\s-]?)?\d(?:[\s\-.]?\d){5,}")  # (see nlu.prefilter.guarded)
 # The street part of an address (花园路88号, 人民南路3号院, 5栋2单元301室): where, not what. Left in, its
 # characters look like intent evidence (路/号 pull towards price and goodbye examples).
 _STREET = re.compile(

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import cache
 from itertools import compress
 
-from nlu.prefilter import Gates, gate
+from nlu.prefilter import Gates, gate, guarded
 from nlu.training_data import TrainingData, training_data
 
 PERSON_SHUT_IN = "person_shut_in"
@@ -60,6 +60,8 @@ class UrgencyReader:
             self._span[name] = (start, len(self._items))
         self._name_of = [name for name, (start, end) in self._span.items() for _ in range(start, end)]
         self._gates = Gates([gate([p]) for p in self._items], then=self._open_items)
+        # Searched with a lookahead on their first characters (the gates read the patterns as written).
+        self._items = [guarded(p) for p in self._items]
 
     def _open_items(self, opened: tuple[bool, ...]) -> tuple[bool, dict[str, tuple[re.Pattern[str], ...]]]:
         """Whether any urgency item may match, and per list the items that may (kept per answer)."""
