@@ -109,20 +109,27 @@ class _Clock:
     until: tuple[int, int] | None = None  # end of an explicit range
 
 
-def _find_part(text: str, parts: dict[str, tuple[int, int]]) -> str | None:
-    best: tuple[int, str] | None = None
+def _part_words(parts: dict[str, tuple[int, int]]) -> tuple[re.Pattern[str], dict[str, str]]:
+    """One search for the day part named first in a text: the part names of the configuration, then the
+    aliases of the parts it has, as one alternation in that order (at one position, the earlier listed
+    wins), with the part each word means."""
+    meaning: dict[str, str] = {}
     for name in parts:
-        if name == WHOLE_DAY:
-            continue
-        i = text.find(name)
-        if i >= 0 and (best is None or i < best[0]):
-            best = (i, name)
+        if name != WHOLE_DAY:
+            meaning.setdefault(name, name)
     for alias, name in _PART_ALIASES.items():
-        i = text.find(alias)
-        if i >= 0 and name in parts and (best is None or i < best[0]):
-            best = (i, name)
-    if best:
-        return best[1]
+        if name in parts:
+            meaning.setdefault(alias, name)
+    pattern = re.compile("|".join(map(re.escape, meaning)) if meaning else r"(?!x)x")
+    return pattern, meaning
+
+
+def _find_part(text: str, words: tuple[re.Pattern[str], dict[str, str]]) -> str | None:
+    """The day part named first in the text (``_part_words``), else a one-character one after a day word."""
+    pattern, meaning = words
+    m = pattern.search(text)
+    if m:
+        return meaning[m.group()]
     m = _SHORT_PART.search(text)
     return _SHORT_PARTS[m.group(1)] if m else None
 
@@ -212,6 +219,7 @@ class TimeReader:
     def __init__(self, settings: NluSettings) -> None:
         self.parts = settings.day_part_windows
         self.zone: tzinfo = ZoneInfo(settings.timezone)
+        self._part_words = _part_words(self.parts)
         names = sorted({*self.parts, *_PART_ALIASES}, key=len, reverse=True)
         # Most messages name no time: the characters every time expression needs say so before any
         # regex runs (see nlu.prefilter). The subs in ``read`` only blank text, so they add no match.
@@ -255,7 +263,7 @@ class TimeReader:
         now = self.local_now(now).replace(second=0, microsecond=0)
         parts = self.parts
         day, flexible, weekend_end = _resolve_day(text, now.date(), opened[6:10])
-        part = _find_part(text, parts) if opened[10] else None
+        part = _find_part(text, self._part_words) if opened[10] else None
         clock = _find_clock(text) if opened[11] else None
         if day is None and part is None and clock is None:
             return When(asap=True) if asap else None
