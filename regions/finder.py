@@ -25,7 +25,7 @@ from functools import cache
 import ahocorasick
 
 from regions.gazetteer import COUNTYLESS, OLD_AREA_PREFIX, SUBAREA, Division, Gazetteer, gazetteer
-from regions.pinyin_index import typed_key
+from regions.pinyin_index import char_pinyin, typed_key
 from regions.place import Place, PlaceMatch
 
 # Reading strengths: how much a surface form by itself says "this is the place".
@@ -440,12 +440,14 @@ class PlaceFinder:
                         score += ADJACENT_BONUS
                 elif any(_adjacent(text, ch, h) for ch, _ in contexts if ch is not h):
                     score += ADJACENT_CONFLICT
-                if said_as_place is None:
-                    said_as_place = h.surface not in self.gz.generic_names and _locative(text, h)
-                if weak and not (ctx_ok or bare or said_as_place):
-                    continue
-                if h.hidden and not (bare or said_as_place or any(_adjacent(text, ch, h) for ch in consistent)):
-                    continue  # 洛阳…重新安装: 新安 inside 安装 counts only written right after its city
+                if (weak and not (ctx_ok or bare)) or (h.hidden and not bare):
+                    # Only a weak or hidden name needs to have been said as a place (asked once per hit).
+                    if said_as_place is None:
+                        said_as_place = h.surface not in self.gz.generic_names and _locative(text, h)
+                    if weak and not (ctx_ok or bare or said_as_place):
+                        continue
+                    if h.hidden and not (bare or said_as_place or any(_adjacent(text, ch, h) for ch in consistent)):
+                        continue  # 洛阳…重新安装: 新安 inside 安装 counts only written right after its city
                 if h.partial:
                     score += PARTIAL_PENALTY
                 if cue is None:
@@ -532,9 +534,10 @@ class PlaceFinder:
         chunk = ""
         while i + len(chunk) < len(text) and len(chunk) < 5 and "\u4e00" <= text[i + len(chunk)] <= "\u9fff":
             chunk += text[i + len(chunk)]
+        readings = [char_pinyin(ch) for ch in chunk]  # each character read once, not once per window
         for length in range(len(chunk), 1, -1):
             window = chunk[:length]
-            key = typed_key(window)
+            key = " ".join(readings[:length])  # typed_key(window)
             codes = index.get(key) or index.get("town:" + key)
             if codes:
                 return (i, i + length), set(codes) if index.get(key) else {c for c in codes}, window
