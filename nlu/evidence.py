@@ -67,10 +67,21 @@ def _stem(name: str) -> str | None:
 def _without(text: str, words: Iterable[str]) -> str:
     # Longest first, then by code point: ``words`` is often a set, and equal-length names removed in
     # hash order made the same message read differently from one process to the next.
-    for word in sorted(words, key=_longest_first):
+    return _without_ordered(text, sorted(words, key=_longest_first))
+
+
+def _without_ordered(text: str, words: Iterable[str]) -> str:
+    for word in words:
         if word and word in text:
             text = text.replace(word, " ")
     return text
+
+
+@lru_cache(maxsize=4096)
+def _place_words_in_order(places: tuple[Place, ...]) -> tuple[str, ...]:
+    """:func:`place_words` in the order :func:`_without` removes them (kept per place set: the same few
+    places come up again and again)."""
+    return tuple(sorted(place_words(places), key=_longest_first))
 
 
 def _longest_first(word: str) -> tuple[int, str]:
@@ -116,7 +127,7 @@ def intent_text(
         norm = _STREET.sub(" ", norm)
     if _DIGIT.search(norm):
         norm = _DIGIT_RUN.sub(" ", norm)
-    return strip_time(_without(norm, place_words(places)))
+    return strip_time(_without_ordered(norm, _place_words_in_order(tuple(places))))
 
 
 def without_slot_cues(residue: str) -> str:

@@ -134,8 +134,9 @@ def _find_part(text: str, words: tuple[re.Pattern[str], dict[str, str]]) -> str 
     return _SHORT_PARTS[m.group(1)] if m else None
 
 
-def _find_clock(text: str) -> _Clock | None:
-    m = _FIND_RANGE.search(text)
+def _find_clock(text: str, may_range: bool = True) -> _Clock | None:
+    """The clock time or range named first; ``may_range`` is false when the gate rules a range out."""
+    m = _FIND_RANGE.search(text) if may_range else None
     if m:
         h1, h2 = _cn_number(m.group("ah")), _cn_number(m.group("bh"))
         if h1 is not None and h2 is not None and h1 <= 24 and h2 <= 24:
@@ -229,6 +230,7 @@ class TimeReader:
             gate([_GREETINGS]), gate([_PAST]), gate([_A_BIT]),  # the blanking in read
             gate([_WEEKEND]), gate([_WEEKDAY]), gate([_DAY]), gate([_DATE]),  # _resolve_day
             gate([_SHORT_PART, *map(re.escape, names)]), gate([_RANGE, _POINT]),  # _find_part, _find_clock
+            gate([_RANGE]),  # a range needs 到/至/-/~ besides the clock words: most clock times are points
         ])
         self._time_words = guarded(
             "|".join(
@@ -264,7 +266,7 @@ class TimeReader:
         parts = self.parts
         day, flexible, weekend_end = _resolve_day(text, now.date(), opened[6:10])
         part = _find_part(text, self._part_words) if opened[10] else None
-        clock = _find_clock(text) if opened[11] else None
+        clock = _find_clock(text, opened[12]) if opened[11] else None
         if day is None and part is None and clock is None:
             return When(asap=True) if asap else None
 
