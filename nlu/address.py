@@ -47,6 +47,7 @@ _PHONE_IN_TEXT = guarded(
 _LEADING = re.compile(r"^(?:我家住在|我家住|我家在|我住在|我们在|我在|我住|家住|住在|家在|人在|的|在|是|[:：\s])+")
 _TRAILING = guarded(r"(?:的|这边|那边|这里|那里|附近|家里|一带|这儿|那儿|[\s:：-])+$")
 MAX_ADDRESS_CHARS = 80
+_COLON = re.compile(r"[:：]")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -104,7 +105,7 @@ def looks_like_street(text: str) -> bool:
 def _segment(text: str, start: int, end: int) -> str | None:
     piece = _PHONE_IN_TEXT.sub(" ", text[start:end])
     # "地址和电话一起给你：泉城路188号": what follows a colon is the address, the words before it are talk.
-    piece = _LEADING.sub("", re.split(r"[:：]", piece)[-1] if _STREET.search(piece) else piece)
+    piece = _LEADING.sub("", _COLON.split(piece)[-1] if _STREET.search(piece) else piece)
     # A space ends the address where what follows has no address word ("…5号楼201 门锁报警").
     # A phone number written between the county and the street ("南京浦口 137… 江浦街道…") is no part of it.
     words = [w for w in piece.split(" ") if not _PHONE_ONLY.match(w)] or [""]
