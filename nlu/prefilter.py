@@ -73,8 +73,8 @@ class Gates:
         for need, bit in bits.items():
             for ch in need:
                 self._bit[ch] = self._bit.get(ch, 0) | (1 << bit)
-        # The characters that matter, kept in one C pass (everything else deleted): one string per text.
-        self._others = re.compile("[^" + "".join(map(re.escape, sorted(self._bit))) + "]+") if self._bit else None
+        # The characters that matter, found in C (no string object made for the others).
+        self._chars = re.compile("[" + "".join(map(re.escape, sorted(self._bit))) + "]") if self._bit else None
         # Each alternative filed under its lowest bit: a text lacking that bit cannot meet it, so only
         # the alternatives of the text's own bits are tested (a handful, not every one).
         self._always = [i for i, alternatives in enumerate(self._gates) if alternatives is None]
@@ -86,21 +86,14 @@ class Gates:
         # has many characters that only complete alternatives, or that no alternative starts with).
         self._filed = sum(self._by_low_bit)
         self._decide = lru_cache(maxsize=4096)(self._open_for)
-        self._decide_kept = lru_cache(maxsize=4096)(self._open_for_kept)
 
     def open(self, text: str) -> Any:
         """Per gate (in order): whether its pattern may match ``text`` (passed through ``then``)."""
-        if self._others is None:
-            return self._decide(0)
-        return self._decide_kept(self._others.sub("", text))
-
-    def _open_for_kept(self, kept: str) -> Any:
-        """The answer for a text whose characters that matter are ``kept``: kept per string, since messages
-        that differ elsewhere share it ("保险柜打不开" and "我家保险柜打不开了")."""
         mask = 0
-        bit = self._bit
-        for ch in set(kept):
-            mask |= bit[ch]
+        if self._chars is not None:
+            bit = self._bit
+            for ch in self._chars.findall(text):
+                mask |= bit[ch]
         return self._decide(mask)
 
     def _open_for(self, mask: int) -> Any:
