@@ -21,10 +21,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
+from nlu.prefilter import guarded
+
+# Patterns searched over whole texts that start with no literal ``re`` could skip ahead by are put behind
+# a lookahead on their first characters (nlu.prefilter.guarded): the same matches, found sooner.
 ADDRESS_CUE = re.compile(r"(?:详细地址|具体地址|家庭住址|收货地址|上门地址|地址|住址)(?:是|在|为)?\s*[:：]?\s*")
 _CLAUSE_END = re.compile(r"[，,。；;！!？?、\n]")
 # What makes a piece of text an address: a street, a compound, a building, a door, a number.
-_MARKER = re.compile(
+_MARKER = guarded(
     r"路|街|大道|巷|弄|胡同|村|组|屯|庄|镇|乡|社区|小区|花园|公寓|大厦|广场|中心|苑|庭|府|园|院|宿舍"
     r"|号|栋|幢|座|单元|室|层|楼|期|\d"
 )
@@ -36,13 +40,14 @@ _STREET = re.compile(
 # A phone number with its cue is never an address, though it is made of digits ("温州鹿城区 电话1360000…").
 _PHONE_ONLY = re.compile(r"^(?:联系|我的|的)?(?:电话|手机|手机号|号码|联系方式)?(?:号码)?(?:是|为)?[\d+\-]{7,}$")
 # A mobile number however it is written (spaces, dashes, +86), with its cue: cut out before reading.
-_PHONE_IN_TEXT = re.compile(
+_PHONE_IN_TEXT = guarded(
     r"(?:(?:联系|我的)?(?:电话|手机|手机号|号码|联系方式)(?:号码)?(?:是|为)?[:：]?\s*)?"
     r"(?:\+?86[\s-]*)?1[3-9]\d(?:[\s-]*\d){8}(?!\d)"
 )
 _LEADING = re.compile(r"^(?:我家住在|我家住|我家在|我住在|我们在|我在|我住|家住|住在|家在|人在|的|在|是|[:：\s])+")
-_TRAILING = re.compile(r"(?:的|这边|那边|这里|那里|附近|家里|一带|这儿|那儿|[\s:：-])+$")
+_TRAILING = guarded(r"(?:的|这边|那边|这里|那里|附近|家里|一带|这儿|那儿|[\s:：-])+$")
 MAX_ADDRESS_CHARS = 80
+_COLON = re.compile(r"[:：]")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -100,7 +105,7 @@ def looks_like_street(text: str) -> bool:
 def _segment(text: str, start: int, end: int) -> str | None:
     piece = _PHONE_IN_TEXT.sub(" ", text[start:end])
     # "地址和电话一起给你：泉城路188号": what follows a colon is the address, the words before it are talk.
-    piece = _LEADING.sub("", re.split(r"[:：]", piece)[-1] if _STREET.search(piece) else piece)
+    piece = _LEADING.sub("", _COLON.split(piece)[-1] if _STREET.search(piece) else piece)
     # A space ends the address where what follows has no address word ("…5号楼201 门锁报警").
     # A phone number written between the county and the street ("南京浦口 137… 江浦街道…") is no part of it.
     words = [w for w in piece.split(" ") if not _PHONE_ONLY.match(w)] or [""]

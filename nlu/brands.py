@@ -185,12 +185,11 @@ class BrandMatcher:
         return found
 
     def _excluded(self, brand: Brand, text: str, start: int, end: int) -> bool:
-        after = text[end:]
-        before = text[:start]
-        if after.startswith(PLACE_SUFFIXES):
-            return True
-        return any(after.startswith(w) for w in brand.not_before) or any(
-            before.endswith(w) for w in brand.not_after
+        # Read in place, each word list in one call (str.startswith/endswith take a tuple of words).
+        return (
+            text.startswith(PLACE_SUFFIXES, end)
+            or text.startswith(brand.not_before, end)
+            or text.endswith(brand.not_after, 0, start)
         )
 
     def find_all(self, text: str) -> list[BrandHit]:

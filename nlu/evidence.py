@@ -18,12 +18,12 @@ import re
 from collections.abc import Callable, Iterable
 from functools import cache, lru_cache
 
-from nlu.prefilter import Gates, gate
+from nlu.prefilter import Gates, gate, guarded
 from nlu.training_data import training_data
 from regions.place import Place
 
 # A phone-like run: 6+ digits, maybe grouped by spaces, dashes or dots, maybe with a +86 prefix.
-_DIGIT_RUN = re.compile(r"(?:\+?86[\s-]?)?\d(?:[\s\-.]?\d){5,}")
+_DIGIT_RUN = guarded(r"(?:\+?86[\s-]?)?\d(?:[\s\-.]?\d){5,}")  # (see nlu.prefilter.guarded)
 # The street part of an address (花园路88号, 人民南路3号院, 5栋2单元301室): where, not what. Left in, its
 # characters look like intent evidence (路/号 pull towards price and goodbye examples).
 _STREET = re.compile(
@@ -67,10 +67,21 @@ def _stem(name: str) -> str | None:
 def _without(text: str, words: Iterable[str]) -> str:
     # Longest first, then by code point: ``words`` is often a set, and equal-length names removed in
     # hash order made the same message read differently from one process to the next.
-    for word in sorted(words, key=_longest_first):
+    return _without_ordered(text, sorted(words, key=_longest_first))
+
+
+def _without_ordered(text: str, words: Iterable[str]) -> str:
+    for word in words:
         if word and word in text:
             text = text.replace(word, " ")
     return text
+
+
+@lru_cache(maxsize=4096)
+def _place_words_in_order(places: tuple[Place, ...]) -> tuple[str, ...]:
+    """:func:`place_words` in the order :func:`_without` removes them (kept per place set: the same few
+    places come up again and again)."""
+    return tuple(sorted(place_words(places), key=_longest_first))
 
 
 def _longest_first(word: str) -> tuple[int, str]:
@@ -116,7 +127,7 @@ def intent_text(
         norm = _STREET.sub(" ", norm)
     if _DIGIT.search(norm):
         norm = _DIGIT_RUN.sub(" ", norm)
-    return strip_time(_without(norm, place_words(places)))
+    return strip_time(_without_ordered(norm, _place_words_in_order(tuple(places))))
 
 
 def without_slot_cues(residue: str) -> str:

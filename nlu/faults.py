@@ -23,7 +23,7 @@ import ahocorasick
 
 from nlu.classifier import NaiveBayes
 from nlu.normalize import compact
-from nlu.prefilter import Gates, gate
+from nlu.prefilter import Gates, gate, guarded
 from nlu.training_data import TrainingData, training_data
 from nlu.types import FAULTS
 
@@ -72,13 +72,13 @@ class FaultReader:
             if name.startswith("fault_") and code in FAULTS:
                 grouped.setdefault(code, []).extend(patterns)
         self._patterns: list[tuple[re.Pattern[str], str]] = [
-            (re.compile("|".join(f"(?:{p})" for p in patterns)), code) for code, patterns in grouped.items()
+            (guarded("|".join(f"(?:{p})" for p in patterns)), code) for code, patterns in grouped.items()
         ]
         # Most messages can match only a few of them: the characters they need decide which to run.
         self._gates = Gates([gate(grouped[code]) for _pattern, code in self._patterns])
         self._rank = {code: i for i, code in enumerate(PRIORITY)}
         self._deny = {
-            name: re.compile("|".join(f"(?:{p})" for p in data.regexes.get(name, ())) or r"(?!x)x")
+            name: guarded("|".join(f"(?:{p})" for p in data.regexes.get(name, ())) or r"(?!x)x")
             for name in ("deny_before", "deny_inside", "deny_after")
         }
         self._classifier = NaiveBayes(alpha=0.5).fit(self._samples(data))

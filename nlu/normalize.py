@@ -7,6 +7,7 @@ import unicodedata
 from functools import cache
 from pathlib import Path
 
+from nlu.prefilter import guarded
 from nlu.text_guard import MAX_MESSAGE_CHARS, strip_controls
 
 # Long enough for any real message (addresses included); a pasted novel is read only this far.
@@ -15,7 +16,7 @@ MAX_CHARS = MAX_MESSAGE_CHARS
 _TRADITIONAL = Path(__file__).resolve().parent / "data" / "traditional.tsv"
 # Single Han characters separated by spaces ("保 险 柜 打 不 开", "门 锁"): a message typed spaced
 # out. A lone character is never a word of its own here, so closing the gaps loses nothing.
-_SPACED_OUT = re.compile(r"(?:(?<![^\s])[\u4e00-\u9fff] )+[\u4e00-\u9fff](?![^\s])")
+_SPACED_OUT = guarded(r"(?:(?<![^\s])[\u4e00-\u9fff] )+[\u4e00-\u9fff](?![^\s])")
 # Exactly the characters ``str.isalnum`` rejects: the regex engine's word class is alnum plus "_".
 _NOT_ALNUM = re.compile(r"[\W_]+")
 

@@ -15,11 +15,15 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from nlu.prefilter import guarded
+
 _SPOKEN = str.maketrans("零〇一二三四五六七八九幺两", "0012345678912")
 _SPOKEN_RUN = re.compile(r"[零〇一二三四五六七八九幺两]{7,}")
 # A digit run that may contain single spaces, dashes or dots between groups, with a country prefix.
 # A colon only rules a run out next to digits (10:30 is a time); "电话:021-…" is a label.
-_RUN = re.compile(r"(?<![\d.])(?<!\d:)(?:(?:\+|00)\s?86[\s-]?|86-)?\d(?:[\s\-.]?\d)*(?!\d|:\d)")
+# Behind a lookahead on its first characters (nlu.prefilter.guarded): it starts with lookbehinds, so
+# ``re`` cannot skip ahead to a digit by itself.
+_RUN = guarded(r"(?<![\d.])(?<!\d:)(?:(?:\+|00)\s?86[\s-]?|86-)?\d(?:[\s\-.]?\d)*(?!\d|:\d)")
 _DATE = re.compile(r"^\d{4}[-./]\d{1,2}[-./]\d{1,2}$|^\d{1,2}[-./]\d{1,2}$")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 # Area codes: 010 and 02x have three digits with an 8-digit local number; the rest 0xxx + 7–8 digits.

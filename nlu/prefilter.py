@@ -21,10 +21,11 @@ from functools import lru_cache
 from typing import Any
 
 try:  # the regex parser of the standard library (private, hence the fallback: no gate, same results)
+    from re import _compiler as _sre_compile
     from re import _constants as _sre
     from re import _parser as _sre_parse
 except ImportError:  # pragma: no cover
-    _sre = _sre_parse = None  # type: ignore[assignment]
+    _sre = _sre_parse = _sre_compile = None  # type: ignore[assignment]
 
 # A character range is enumerated up to this size; a larger one (all Han characters) adds no condition.
 MAX_RANGE = 512
@@ -215,3 +216,112 @@ def _item_may_be_empty(op, av) -> bool:
     if op is getattr(_sre, "ATOMIC_GROUP", None):
         return _may_be_empty(av)
     return True  # anchors, lookarounds, group references and anything unknown
+
+
+# ---------------------------------------------------------------------------------------- first characters
+# ``re`` skips ahead quickly only for a pattern that starts with a literal or a character set. An
+# alternation of data patterns ("(?:(改|修改|换).{0,2}密码)|(?:密码.{0,2}改不了)|…") starts with neither:
+# ``search``, ``finditer`` and ``sub`` then try every branch at every position of the text. Put in front,
+# a lookahead on the characters a match can begin with turns most positions into one set test; the
+# matches are the same (every match begins with one of those characters, and the lookahead consumes none).
+
+_CATEGORY_ESCAPES = {
+    "CATEGORY_DIGIT": r"\d", "CATEGORY_NOT_DIGIT": r"\D", "CATEGORY_SPACE": r"\s",
+    "CATEGORY_NOT_SPACE": r"\S", "CATEGORY_WORD": r"\w", "CATEGORY_NOT_WORD": r"\W",
+}
+
+
+def guarded(pattern: str | re.Pattern[str]) -> re.Pattern[str]:
+    """``pattern`` with a lookahead on its possible first characters; the pattern itself when those are not
+    known (``.``, a negated class, a case-insensitive part, a pattern that may match the empty string …)."""
+    compiled = re.compile(pattern) if isinstance(pattern, str) else pattern
+    first = first_characters(compiled)
+    if first is None or _skips_ahead(compiled):
+        return compiled
+    try:
+        return re.compile(f"(?=[{first}])(?:{compiled.pattern})", compiled.flags)
+    except re.error:  # e.g. a global inline flag, which must stay at the start
+        return compiled
+
+
+def _skips_ahead(compiled: re.Pattern[str]) -> bool:
+    """Whether ``re`` skips ahead by itself: the pattern starts with a literal, or a set of literals."""
+    try:
+        parsed = _sre_parse.parse(compiled.pattern, compiled.flags)
+        prefix, _skip, _whole = _sre_compile._get_literal_prefix(parsed, compiled.flags)
+        return bool(prefix) or _sre_compile._get_charset_prefix(parsed, compiled.flags) is not None
+    except Exception:  # the compiler's internals changed: a guard costs little and changes nothing
+        return False
+
+
+def first_characters(pattern: str | re.Pattern[str]) -> str | None:
+    """The body of a character class holding every character a match of ``pattern`` can begin with, or
+    ``None`` when that is not known."""
+    compiled = re.compile(pattern) if isinstance(pattern, str) else pattern
+    if _sre_parse is None or compiled.flags & re.IGNORECASE:
+        return None
+    try:
+        parts, may_be_empty = _first_of(_sre_parse.parse(compiled.pattern, compiled.flags))
+    except Exception:  # an unexpected parse tree: no guard
+        return None
+    if parts is None or may_be_empty or not parts:
+        return None
+    return "".join(sorted(parts))
+
+
+def _first_of(items) -> tuple[set[str] | None, bool]:
+    """(class parts a match of the sequence may begin with, whether it may match the empty string)."""
+    parts: set[str] = set()
+    for op, av in items:
+        first, may_be_empty = _first_of_item(op, av)
+        if first is None:
+            return None, True
+        parts |= first
+        if not may_be_empty:
+            return parts, False
+    return parts, True
+
+
+def _first_of_item(op, av) -> tuple[set[str] | None, bool]:
+    if op is _sre.LITERAL:
+        return {re.escape(chr(av))}, False
+    if op is _sre.IN:
+        return _class_parts(av), False
+    if op is _sre.SUBPATTERN:
+        _group, add_flags, _del_flags, sub = av
+        return (None, True) if add_flags & re.IGNORECASE else _first_of(sub)
+    if op is getattr(_sre, "ATOMIC_GROUP", None):
+        return _first_of(av)
+    if op is _sre.BRANCH:
+        parts: set[str] = set()
+        may_be_empty = False
+        for branch in av[1]:
+            first, empty = _first_of(branch)
+            if first is None:
+                return None, True
+            parts |= first
+            may_be_empty = may_be_empty or empty
+        return parts, may_be_empty
+    if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, getattr(_sre, "POSSESSIVE_REPEAT", None)):
+        low, high, sub = av
+        if high == 0:
+            return set(), True
+        first, empty = _first_of(sub)
+        return first, empty or low == 0
+    if op in (_sre.AT, _sre.ASSERT, _sre.ASSERT_NOT):
+        return set(), True  # zero-width: the first character comes after it
+    return None, True  # ., negated literals, group references, conditionals: not known
+
+
+def _class_parts(items) -> set[str] | None:
+    parts: set[str] = set()
+    for op, av in items:
+        if op is _sre.LITERAL:
+            parts.add(re.escape(chr(av)))
+        elif op is _sre.RANGE:
+            parts.add(f"{re.escape(chr(av[0]))}-{re.escape(chr(av[1]))}")
+        elif op is _sre.CATEGORY and str(av) in _CATEGORY_ESCAPES:
+            parts.add(_CATEGORY_ESCAPES[str(av)])
+        else:
+            return None  # a negated class, or a category without an escape of its own
+    return parts

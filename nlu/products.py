@@ -7,13 +7,14 @@ counts as a lock only where it is the noun (家里的锁坏了), not inside verb
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import ahocorasick
 
-# 锁 as a noun: not part of a verb/part compound on either side.
-_BARE_LOCK = re.compile(r"(?<![反被开解上加闭挂关])锁(?![定住芯舌体头死了上着住在])")
+from nlu.prefilter import guarded
+
+# 锁 as a noun: not part of a verb/part compound on either side (behind a lookahead on 锁: nlu.prefilter.guarded).
+_BARE_LOCK = guarded(r"(?<![反被开解上加闭挂关])锁(?![定住芯舌体头死了上着住在])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +54,7 @@ def find_product(text: str, words: ProductWords) -> str | None:
     if len(words.automaton):
         for end, (code, length) in words.automaton.iter(text):
             start = end - length + 1
-            if any(text[max(0, start - len(d)) : start] == d for d in _DENIED_BEFORE):
+            if text.endswith(_DENIED_BEFORE, 0, start):  # a denial right before the word
                 denied.add(code)
             else:
                 found.add(code)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import cache
 from itertools import compress
 
-from nlu.prefilter import Gates, gate
+from nlu.prefilter import Gates, gate, guarded
 from nlu.training_data import TrainingData, training_data
 
 PERSON_SHUT_IN = "person_shut_in"
@@ -60,14 +60,17 @@ class UrgencyReader:
             self._span[name] = (start, len(self._items))
         self._name_of = [name for name, (start, end) in self._span.items() for _ in range(start, end)]
         self._gates = Gates([gate([p]) for p in self._items], then=self._open_items)
+        # Searched with a lookahead on their first characters (the gates read the patterns as written).
+        self._items = [guarded(p) for p in self._items]
 
-    def _open_items(self, opened: tuple[bool, ...]) -> tuple[bool, dict[str, tuple[re.Pattern[str], ...]]]:
-        """Whether any urgency item may match, and per list the items that may (kept per answer)."""
+    def _open_items(self, opened: tuple[bool, ...]) -> tuple[tuple[re.Pattern[str], ...], dict[str, tuple[re.Pattern[str], ...]]]:
+        """The open items of the lists any urgent message matches (in list order), and per list the items
+        that may match (kept per answer)."""
         items: dict[str, tuple[re.Pattern[str], ...]] = dict.fromkeys(self._span, ())
         name_of, all_items = self._name_of, self._items
         for i in compress(range(len(opened)), opened):  # the open items, picked in C
             items[name_of[i]] += (all_items[i],)
-        return any(items[name] for name in self._ANYTHING), items
+        return tuple(item for name in self._ANYTHING for item in items[name]), items
 
     @staticmethod
     def _says(name: str, text: str, items: dict[str, tuple[re.Pattern[str], ...]]) -> bool:
@@ -80,8 +83,8 @@ class UrgencyReader:
 
     def read(self, text: str, *, product: str | None = None) -> Urgency:
         """Urgency of normalized text; ``product`` is the product read from it (a safe shuts nobody in)."""
-        may_be_urgent, opened = self._gates.open(text)
-        if not may_be_urgent or not any(self._says(name, text, opened) for name in self._ANYTHING):
+        anything, opened = self._gates.open(text)
+        if not any(item.search(text) for item in anything):  # one pass over the lists of _ANYTHING
             return Urgency(False, None)
         safety = None
         if self._says("fire", text, opened):

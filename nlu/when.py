@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-from nlu.prefilter import Gates, gate
+from nlu.prefilter import Gates, gate, guarded
 from nlu.settings import WHOLE_DAY, NluSettings
 from nlu.types import When
 
@@ -65,6 +65,12 @@ def _clock_pattern(p: str) -> str:
 _RANGE = re.compile(_clock_pattern("a") + r"\s*(?:到|至|-|~|～)\s*" + _clock_pattern("b"))
 _POINT = re.compile(_clock_pattern("a") + r"\s*(?P<mod>以后|之后|后|以前|之前|前|左右|前后)?")
 _SHORT_PART = re.compile(r"(?:[今明]|后天|大后天|周[一二三四五六日天]|星期[一二三四五六日天])([早晚])")
+# The patterns as searched: behind a lookahead on their first characters (nlu.prefilter.guarded), since
+# none starts with a literal ``re`` could skip ahead by. The gates and the combined time words read them
+# as written.
+_FIND_RANGE, _FIND_POINT, _FIND_WEEKDAY, _FIND_WEEKEND, _FIND_DATE, _FIND_DAY, _FIND_A_BIT = map(
+    guarded, (_RANGE, _POINT, _WEEKDAY, _WEEKEND, _DATE, _DAY, _A_BIT)
+)
 _WEEKDAY_INDEX = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "七": 6}
 
 
@@ -103,31 +109,39 @@ class _Clock:
     until: tuple[int, int] | None = None  # end of an explicit range
 
 
-def _find_part(text: str, parts: dict[str, tuple[int, int]]) -> str | None:
-    best: tuple[int, str] | None = None
+def _part_words(parts: dict[str, tuple[int, int]]) -> tuple[re.Pattern[str], dict[str, str]]:
+    """One search for the day part named first in a text: the part names of the configuration, then the
+    aliases of the parts it has, as one alternation in that order (at one position, the earlier listed
+    wins), with the part each word means."""
+    meaning: dict[str, str] = {}
     for name in parts:
-        if name == WHOLE_DAY:
-            continue
-        i = text.find(name)
-        if i >= 0 and (best is None or i < best[0]):
-            best = (i, name)
+        if name != WHOLE_DAY:
+            meaning.setdefault(name, name)
     for alias, name in _PART_ALIASES.items():
-        i = text.find(alias)
-        if i >= 0 and name in parts and (best is None or i < best[0]):
-            best = (i, name)
-    if best:
-        return best[1]
+        if name in parts:
+            meaning.setdefault(alias, name)
+    pattern = re.compile("|".join(map(re.escape, meaning)) if meaning else r"(?!x)x")
+    return pattern, meaning
+
+
+def _find_part(text: str, words: tuple[re.Pattern[str], dict[str, str]]) -> str | None:
+    """The day part named first in the text (``_part_words``), else a one-character one after a day word."""
+    pattern, meaning = words
+    m = pattern.search(text)
+    if m:
+        return meaning[m.group()]
     m = _SHORT_PART.search(text)
     return _SHORT_PARTS[m.group(1)] if m else None
 
 
-def _find_clock(text: str) -> _Clock | None:
-    m = _RANGE.search(text)
+def _find_clock(text: str, may_range: bool = True) -> _Clock | None:
+    """The clock time or range named first; ``may_range`` is false when the gate rules a range out."""
+    m = _FIND_RANGE.search(text) if may_range else None
     if m:
         h1, h2 = _cn_number(m.group("ah")), _cn_number(m.group("bh"))
         if h1 is not None and h2 is not None and h1 <= 24 and h2 <= 24:
             return _Clock(h1, _minutes(m.group("am")), None, (h2, _minutes(m.group("bm"))))
-    for m in _POINT.finditer(text):
+    for m in _FIND_POINT.finditer(text):
         # "10:30" is a clock only with the colon form complete; "3点" needs 点/时.
         hour = _cn_number(m.group("ah"))
         if hour is None or hour > 24:
@@ -155,7 +169,7 @@ def _resolve_day(
     pattern that cannot is not run; see nlu.prefilter).
     """
     may_weekend, may_weekday, may_day, may_date = may
-    m = _WEEKEND.search(text) if may_weekend else None
+    m = _FIND_WEEKEND.search(text) if may_weekend else None
     if m:
         saturday = today + timedelta(days=(5 - today.weekday()) % 7)
         if today.weekday() == 6 and not m.group("which"):
@@ -165,7 +179,7 @@ def _resolve_day(
             if saturday - today < timedelta(days=7) and today.weekday() < 5:
                 saturday += timedelta(days=7)
         return saturday, False, saturday + timedelta(days=1)
-    m = _WEEKDAY.search(text) if may_weekday else None
+    m = _FIND_WEEKDAY.search(text) if may_weekday else None
     if m:
         target = _WEEKDAY_INDEX.get(m.group("d"), int(m.group("d")) - 1 if m.group("d").isdigit() else 0)
         which = m.group("which") or ""
@@ -175,13 +189,13 @@ def _resolve_day(
         if which.startswith(("这", "本")):
             return monday + timedelta(days=target), False, None
         return today + timedelta(days=(target - today.weekday()) % 7), True, None
-    m = _DAY.search(text) if may_day else None
+    m = _FIND_DAY.search(text) if may_day else None
     if m:
         word = m.group()
         if m.group("short"):
             word = "今天" if m.group("short") == "今" else "明天"
         return today + timedelta(days=_DAY_WORDS[word]), False, None
-    m = _DATE.search(text) if may_date else None
+    m = _FIND_DATE.search(text) if may_date else None
     if m:
         day = int(m.group("d"))
         month = int(m.group("m")) if m.group("m") else today.month
@@ -206,6 +220,7 @@ class TimeReader:
     def __init__(self, settings: NluSettings) -> None:
         self.parts = settings.day_part_windows
         self.zone: tzinfo = ZoneInfo(settings.timezone)
+        self._part_words = _part_words(self.parts)
         names = sorted({*self.parts, *_PART_ALIASES}, key=len, reverse=True)
         # Most messages name no time: the characters every time expression needs say so before any
         # regex runs (see nlu.prefilter). The subs in ``read`` only blank text, so they add no match.
@@ -215,8 +230,9 @@ class TimeReader:
             gate([_GREETINGS]), gate([_PAST]), gate([_A_BIT]),  # the blanking in read
             gate([_WEEKEND]), gate([_WEEKDAY]), gate([_DAY]), gate([_DATE]),  # _resolve_day
             gate([_SHORT_PART, *map(re.escape, names)]), gate([_RANGE, _POINT]),  # _find_part, _find_clock
+            gate([_RANGE]),  # a range needs 到/至/-/~ besides the clock words: most clock times are points
         ])
-        self._time_words = re.compile(
+        self._time_words = guarded(
             "|".join(
                 [_RANGE.pattern, _POINT.pattern.replace("(?P<a", "(?P<c"), _WEEKDAY.pattern.replace("(?P<", "(?P<w"),
                  _WEEKEND.pattern.replace("(?P<", "(?P<e"), _DATE.pattern.replace("(?P<", "(?P<x"),
@@ -242,15 +258,15 @@ class TimeReader:
         if past:
             text = _PAST.sub(" ", text)
         if a_bit:
-            text = _A_BIT.sub(" ", text)
+            text = _FIND_A_BIT.sub(" ", text)
         asap = may_say_asap and bool(_ASAP.search(text))
         if not may_say_when:
             return When(asap=True) if asap else None
         now = self.local_now(now).replace(second=0, microsecond=0)
         parts = self.parts
         day, flexible, weekend_end = _resolve_day(text, now.date(), opened[6:10])
-        part = _find_part(text, parts) if opened[10] else None
-        clock = _find_clock(text) if opened[11] else None
+        part = _find_part(text, self._part_words) if opened[10] else None
+        clock = _find_clock(text, opened[12]) if opened[11] else None
         if day is None and part is None and clock is None:
             return When(asap=True) if asap else None
 
@@ -291,8 +307,11 @@ class TimeReader:
         The intent classifier reads what is left: 明天下午 says when, not whether the customer is
         asking for a first visit or a change of one.
         """
-        if not self._gates.open(text)[2]:
+        opened = self._gates.open(text)
+        if not opened[2]:
             return text  # no time expression can be in it
-        # 便宜一点 / 早一点 keep their comparative (that is the request), only "一点" goes.
-        text = _A_BIT.sub(lambda m: m.group()[: m.group().index("一点")] + " ", text)
-        return self._time_words.sub(" ", text)
+        if opened[5]:
+            # 便宜一点 / 早一点 keep their comparative (that is the request), only "一点" goes.
+            text = _FIND_A_BIT.sub(lambda m: m.group()[: m.group().index("一点")] + " ", text)
+        # Blanking only removes characters: a time word that could not match before cannot match after.
+        return self._time_words.sub(" ", text) if opened[0] else text

@@ -25,8 +25,8 @@ from functools import cache
 import ahocorasick
 
 from regions.gazetteer import COUNTYLESS, OLD_AREA_PREFIX, SUBAREA, Division, Gazetteer, gazetteer
-from regions.pinyin_index import typed_key
-from regions.place import PlaceMatch
+from regions.pinyin_index import char_pinyin, typed_key
+from regions.place import Place, PlaceMatch
 
 # Reading strengths: how much a surface form by itself says "this is the place".
 FULL, OLD, HOMOPHONE, SHORT, TOWN_SHORT = 3.0, 2.5, 2.5, 2.0, 1.5
@@ -81,6 +81,8 @@ POI_AFTER = re.compile(
 LOCATIVE_BEFORE = frozenset({"我在", "们在", "家在", "住在", "人在", "是在", "就在", "位于", "地址"})
 SHARED_SUFFIX = frozenset("市省县区州")
 CLAUSE_BREAK = re.compile(r"[，,。．.!！?？;；\n\r]")
+# Up to the last clause break of a stretch: greedy, so the match ends right after it.
+_LAST_BREAK = re.compile(r".*" + CLAUSE_BREAK.pattern, re.DOTALL)
 GAP_FILLER = re.compile(r"^[\s的省市州县区]*$")
 _FULLWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
 _FULLWIDTH[0x3000] = 0x20
@@ -220,17 +222,18 @@ class PlaceFinder:
             senses[surface].append(Sense("prefecture", key, SHORT, note=note))
         for surface in gz.blocked_names:
             senses[surface] = []  # wins the longest match and means nothing: 雄安新区 is not 安新县
-        # Everyday words hiding short names live in an automaton of their own, read only when the text
-        # has a short-name reading for them to hide (most messages have none).
-        self.soft_automaton = ahocorasick.Automaton()
-        self._longest_soft = 0
-        for surface in gz.soft_words:
-            if surface not in senses:
-                self.soft_automaton.add_word(surface, len(surface))
-                self._longest_soft = max(self._longest_soft, len(surface))
-        if len(self.soft_automaton):
-            self.soft_automaton.make_automaton()
+        # Everyday words hiding short names, read only when the text has a short-name reading for them to
+        # hide (most messages have none), and then only around it. They are filed by their first two
+        # characters: a dict look-up per position of that stretch, where an automaton of ~20,000 words
+        # is slow per character. A one-character word is left out: it lies inside any name it overlaps,
+        # and only a word reaching past a name hides it.
+        self._soft_words = frozenset(w for w in gz.soft_words if w not in senses and len(w) >= 2)
+        self._soft_lengths: dict[str, tuple[int, ...]] = {}
+        for word in sorted(self._soft_words):
+            self._soft_lengths[word[:2]] = (*self._soft_lengths.get(word[:2], ()), len(word))
+        self._longest_soft = max(map(len, self._soft_words), default=0)
         self.senses = {k: tuple(v) for k, v in senses.items()}
+        self._places: dict[tuple[str, str | None], Place] = {}
         # Surfaces whose every reading is weaker than a full name (short names, old short names).
         self._only_weak = frozenset(k for k, ss in self.senses.items() if ss and all(s.strength < FULL for s in ss))
         self.automaton = ahocorasick.Automaton()
@@ -330,7 +333,10 @@ class PlaceFinder:
         return out
 
     def _hits(self, text: str) -> list[_Hit]:
-        raw: list[_Hit] = []
+        # Every name as a plain tuple (start, -length, index, end, surface, senses): sorted by start, the
+        # longer first (the index keeps equal spans in the order found, as a stable sort would), with no
+        # key function; a _Hit is made only for the names the text is read as, not for those nested in them.
+        raw: list[tuple[int, int, int, int, str, tuple[Sense, ...]]] = []
         limit = MAX_HITS * 4
         names_in = self.automaton.iter
         # _names_in inlined (one generator frame less per name): the same hits in the same order.
@@ -338,7 +344,7 @@ class PlaceFinder:
             past = run.start() + 1  # the automaton reports the index of a name's last character
             for end, (surface, senses) in names_in(run.group()):
                 end += past
-                raw.append(_Hit(end - len(surface), end, surface, senses))
+                raw.append((end - len(surface), -len(surface), len(raw), end, surface, senses))
                 if len(raw) >= limit:
                     break
             else:
@@ -347,42 +353,53 @@ class PlaceFinder:
         if not raw:
             return []  # most messages name no place at all
         if len(raw) > 1:
-            raw.sort(key=_start_then_longest)
+            raw.sort()
         kept: list[_Hit] = []
         last_end = 0
-        for h in raw:
-            if h.start >= last_end:
-                kept.append(h)
-                last_end = h.end
-            elif h.end > last_end and h.start == last_end - 1 and text[h.start] in SHARED_SUFFIX:
+        for start, _longest, _index, end, surface, senses in raw:
+            if start >= last_end:
+                kept.append(_Hit(start, end, surface, senses))
+                last_end = end
+            elif end > last_end and start == last_end - 1 and text[start] in SHARED_SUFFIX:
                 # 济南市|中区 vs 济南|市中区: a name may begin with the suffix character the kept one ends on
-                h.partial = True
-                kept.append(h)
-        blocked = [h for h in raw if not h.senses]
+                kept.append(_Hit(start, end, surface, senses, partial=True))
+        blocked = [(start, end) for start, _longest, _index, end, _surface, senses in raw if not senses]
         only_weak = self._only_weak
         out = []
         for h in kept[:MAX_HITS]:
             weak = h.surface in only_weak
-            if weak and blocked and any(_straddles(h, b) for b in blocked):
+            if weak and blocked and any(_straddles(h, start, end) for start, end in blocked):
                 continue  # 凯德保险柜: 德保 is cut across 保险, the word the text is really made of
-            after = text[h.end : h.end + 3]
-            if STREET_AFTER.match(after):
+            # The three characters after the name, read in place (no slice: neither pattern looks back).
+            if STREET_AFTER.match(text, h.end, h.end + 3):
                 continue
-            if (weak or not h.senses) and POI_AFTER.match(after):
+            if (weak or not h.senses) and POI_AFTER.match(text, h.end, h.end + 3):
                 continue
             out.append(h)
         shorts = [h for h in out if h.surface in only_weak]
-        if shorts and len(self.soft_automaton):
+        if shorts and self._soft_words:
             # Only everyday words overlapping a short name count: read just the stretch around them.
             lo = max(0, min(h.start for h in shorts) - self._longest_soft + 1)
             hi = max(h.end for h in shorts) + self._longest_soft - 1
-            soft = [(lo + end - length + 1, lo + end + 1) for end, length in self.soft_automaton.iter(text[lo:hi])]
+            soft = self._soft_spans(text, lo, hi)
             for h in shorts:
                 h.hidden = any(
                     (start < h.end and h.start < end) and not (h.start <= start and end <= h.end)
                     for start, end in soft
                 ) and not any(o is not h and o.senses and _next_to(text, o, h) for o in out)
         return out
+
+    def _soft_spans(self, text: str, lo: int, hi: int) -> list[tuple[int, int]]:
+        """Every everyday word (``gz.soft_words``) inside ``text[lo:hi]`` as a span, overlaps included."""
+        hi = min(hi, len(text))
+        lengths, words = self._soft_lengths.get, self._soft_words
+        spans = []
+        for i in range(lo, hi - 1):
+            for length in lengths(text[i : i + 2], ()):
+                end = i + length
+                if end <= hi and text[i:end] in words:
+                    spans.append((i, end))
+        return spans
 
     def _names_in(self, text: str) -> Iterator[tuple[int, tuple[str, tuple[Sense, ...]]]]:
         """``automaton.iter(text)``: the same matches in the same order (by end), run by run."""
@@ -423,12 +440,14 @@ class PlaceFinder:
                         score += ADJACENT_BONUS
                 elif any(_adjacent(text, ch, h) for ch, _ in contexts if ch is not h):
                     score += ADJACENT_CONFLICT
-                if said_as_place is None:
-                    said_as_place = h.surface not in self.gz.generic_names and _locative(text, h)
-                if weak and not (ctx_ok or bare or said_as_place):
-                    continue
-                if h.hidden and not (bare or said_as_place or any(_adjacent(text, ch, h) for ch in consistent)):
-                    continue  # 洛阳…重新安装: 新安 inside 安装 counts only written right after its city
+                if (weak and not (ctx_ok or bare)) or (h.hidden and not bare):
+                    # Only a weak or hidden name needs to have been said as a place (asked once per hit).
+                    if said_as_place is None:
+                        said_as_place = h.surface not in self.gz.generic_names and _locative(text, h)
+                    if weak and not (ctx_ok or bare or said_as_place):
+                        continue
+                    if h.hidden and not (bare or said_as_place or any(_adjacent(text, ch, h) for ch in consistent)):
+                        continue  # 洛阳…重新安装: 新安 inside 安装 counts only written right after its city
                 if h.partial:
                     score += PARTIAL_PENALTY
                 if cue is None:
@@ -515,9 +534,10 @@ class PlaceFinder:
         chunk = ""
         while i + len(chunk) < len(text) and len(chunk) < 5 and "\u4e00" <= text[i + len(chunk)] <= "\u9fff":
             chunk += text[i + len(chunk)]
+        readings = [char_pinyin(ch) for ch in chunk]  # each character read once, not once per window
         for length in range(len(chunk), 1, -1):
             window = chunk[:length]
-            key = typed_key(window)
+            key = " ".join(readings[:length])  # typed_key(window)
             codes = index.get(key) or index.get("town:" + key)
             if codes:
                 return (i, i + length), set(codes) if index.get(key) else {c for c in codes}, window
@@ -526,6 +546,8 @@ class PlaceFinder:
     def _decide(self, cands: list[_Candidate], with_reading: bool = True) -> tuple[PlaceMatch, Reading | None]:
         if not cands:
             return PlaceMatch(), None
+        if len(cands) == 1:
+            return self._resolved(cands[0], with_reading)  # the usual case: nothing to rank
         best: dict[tuple[str, str | None], _Candidate] = {}
         for c in cands:
             if c.key not in best or c.score > best[c.key].score:
@@ -538,18 +560,25 @@ class PlaceFinder:
         ranked = sorted(best.values(), key=lambda c: -c.score)
         top = [c for c in ranked if ranked[0].score - c.score < TIE]
         if len(top) == 1:
-            c = top[0]
-            reading = Reading(
-                c.division, c.town, c.hit.surface if c.hit else None, c.strength, c.context, c.note
-            ) if with_reading else None  # find() has no use for it
-            return PlaceMatch(place=c.division.place(c.town), note=c.note, span=c.span), reading
+            return self._resolved(top[0], with_reading)
         places = tuple(dict.fromkeys(c.division.place(c.town) for c in sorted(top, key=lambda c: c.key)))
         return PlaceMatch(candidates=places, note="ambiguous: " + "、".join(p.label for p in places)), None
 
+    def _resolved(self, c: _Candidate, with_reading: bool) -> tuple[PlaceMatch, Reading | None]:
+        """The match of the one winning candidate (and how it was read, when asked)."""
+        reading = Reading(
+            c.division, c.town, c.hit.surface if c.hit else None, c.strength, c.context, c.note
+        ) if with_reading else None  # find() has no use for it
+        return PlaceMatch(place=self._place(c.division, c.town), note=c.note, span=c.span), reading
 
-def _start_then_longest(h: _Hit) -> tuple[int, int]:
-    """Sort key of hits: by start, the longer first."""
-    return h.start, h.start - h.end
+    def _place(self, division: Division, town: str | None) -> Place:
+        """``division.place(town)``, made once per place: a Place is immutable, and the same few come up
+        again and again (a race only makes an equal one twice)."""
+        key = (division.adcode, town)
+        place = self._places.get(key)
+        if place is None:
+            place = self._places[key] = division.place(town)
+        return place
 
 
 def _halfwidth(text: str) -> str:
@@ -580,13 +609,13 @@ def _names_other_province(h: _Hit) -> bool:
     return bool(provinces - prefectures)
 
 
-def _straddles(h: _Hit, b: _Hit) -> bool:
-    """Do the two spans overlap without one containing the other?"""
+def _straddles(h: _Hit, start: int, end: int) -> bool:
+    """Do the hit and the span overlap without one containing the other?"""
     return (
-        h.start < b.end
-        and b.start < h.end
-        and not (b.start <= h.start and h.end <= b.end)
-        and not (h.start <= b.start and b.end <= h.end)
+        h.start < end
+        and start < h.end
+        and not (start <= h.start and h.end <= end)
+        and not (h.start <= start and end <= h.end)
     )
 
 
@@ -612,9 +641,9 @@ def _adjacent(text: str, before: _Hit, after: _Hit) -> bool:
 
 
 def _clause_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    left = max((m.end() for m in CLAUSE_BREAK.finditer(text, 0, start)), default=0)
+    before = _LAST_BREAK.match(text, 0, start)  # the last break before the name, in one call
     m = CLAUSE_BREAK.search(text, end)
-    return left, (m.start() if m else len(text))
+    return (before.end() if before else 0), (m.start() if m else len(text))
 
 
 def _clause_cue(text: str, start: int, end: int) -> float:

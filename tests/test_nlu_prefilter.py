@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from nlu.normalize import compact
-from nlu.prefilter import ALWAYS, Gates, branch_requirements, gate, requirement
+from nlu.prefilter import ALWAYS, Gates, branch_requirements, first_characters, gate, guarded, requirement
 from nlu.training_data import training_data
 
 
@@ -136,3 +136,48 @@ def test_prediction_is_the_first_two_of_a_stable_sort():
         assert got is not None and ngrams(text)
         assert (got.label, got.runner_up) == (model.labels[order[0]], model.labels[order[1]])
         assert got.probability == weights[order[0]] / sum(weights)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "first"),
+    [
+        (r"密码.{0,4}(忘|想不起)", "密"),
+        (r"(?<![刚才])(搬|挪)", "挪搬"),
+        (r"(?:x|)y", "xy"),
+        (r"\d+号", r"\d"),
+        (r"[a-c\]]z", r"\]a-c"),
+    ],
+)
+def test_first_characters_are_read_off_the_pattern(pattern, first):
+    assert first_characters(pattern) == first
+
+
+@pytest.mark.parametrize("pattern", [r"a*", r"[^a]b", r".x", r"(?i)ab", r"$", r"(a)?\1b", r"(?:a|b?)"])
+def test_first_characters_are_unknown_when_a_match_may_begin_anywhere(pattern):
+    assert first_characters(pattern) is None
+    assert guarded(pattern).pattern == pattern
+
+
+def _guarded_patterns() -> list[re.Pattern[str]]:
+    """Every pattern the NLU searches behind a guard, and every data regex (guarded here for the test)."""
+    from nlu import address, evidence, normalize, phones, products, when
+
+    searched = [
+        phones._RUN, evidence._DIGIT_RUN, address._MARKER, address._PHONE_IN_TEXT, address._TRAILING,
+        normalize._SPACED_OUT, products._BARE_LOCK, when._FIND_RANGE, when._FIND_POINT, when._FIND_WEEKDAY,
+        when._FIND_WEEKEND, when._FIND_DATE, when._FIND_DAY, when._FIND_A_BIT,
+    ]
+    data = [p for items in training_data().regexes.values() for p in items]
+    return searched + [guarded(p) for p in data] + [guarded("|".join(f"(?:{p})" for p in data))]
+
+
+def test_a_guard_changes_no_match():
+    """The lookahead only skips positions where no match can begin: the same matches, spans and groups."""
+    texts = _texts() + _messages() + ["电话 139-1234-5678 ，地址：人民路25号3栋 的 这边", "保 险 柜 打 不 开", "2026-11-24 10:30"]
+    for rx in _guarded_patterns():
+        inner = rx.pattern.split(")(?:", 1)[1][:-1] if rx.pattern.startswith("(?=[") else rx.pattern
+        plain = re.compile(inner, rx.flags)
+        for text in texts:
+            got = [(m.span(), m.groups()) for m in rx.finditer(text)]
+            assert got == [(m.span(), m.groups()) for m in plain.finditer(text)], (rx.pattern, text)
+            assert rx.sub("#", text) == plain.sub("#", text)
