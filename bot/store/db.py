@@ -36,6 +36,7 @@ import os
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from datetime import datetime
 from functools import lru_cache
@@ -49,6 +50,7 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.config import data_dir
+from bot.store.checkpoints import BACKSTOP_PAGES, CHECKPOINTER
 from bot.store.models import Conversation, Customer, ProcessedMessage, Ticket
 from bot.store.types import utcnow
 
@@ -94,6 +96,8 @@ def _use_wal(cursor: Any) -> None:
             # Switching needs the file to ourselves; a busy first start leaves it to the next connection.
             log.debug("could not switch SQLite to WAL yet: %s", exc)
     cursor.execute("PRAGMA synchronous = NORMAL")  # durable at checkpoints; safe with WAL
+    # Checkpoints run on a background thread (bot.store.checkpoints); a commit does one only as a backstop.
+    cursor.execute(f"PRAGMA wal_autocheckpoint = {BACKSTOP_PAGES}")
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -176,6 +180,12 @@ class Database:
         # SQLite: writers of this process queue on a lock that wakes the next one at once; between
         # processes SQLite's busy handler (which sleeps and polls) still keeps them apart.
         self._writer_lock = _sqlite_writer_lock(parsed.database) if self.engine.dialect.name == "sqlite" else None
+        # A file database's WAL checkpoints leave the turn path (bot.store.checkpoints); a Database that
+        # is never disposed stops being checkpointed when it is garbage-collected.
+        self._stop_checkpoints: Any = None
+        if self.engine.dialect.name == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            CHECKPOINTER.add(parsed.database)
+            self._stop_checkpoints = weakref.finalize(self, CHECKPOINTER.remove, parsed.database)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._readonly_sessions = sessionmaker(
             self.engine.execution_options(**{_READONLY: True}), expire_on_commit=False
@@ -230,7 +240,9 @@ class Database:
         return counts
 
     def dispose(self) -> None:
-        """Close pooled connections."""
+        """Close pooled connections (and stop the background checkpoints of a SQLite file)."""
+        if self._stop_checkpoints is not None:
+            self._stop_checkpoints()
         self.engine.dispose()
 
 
