@@ -34,3 +34,12 @@ def test_place_rule_matches_the_eval_script() -> None:
     town = {"adcode": "441900", "province": "广东省", "city": "东莞市", "county": None, "town": "长安镇"}
     assert _place_ok(town, {**town, "adcode": None}, [])
     assert not _place_ok(town, {**town, "town": "虎门镇"}, [])
+
+
+def test_the_bench_reports_the_held_out_scores_beside_the_speed() -> None:
+    report = nlu_bench.heldout_accuracy(parse)
+    assert report["set"].startswith("heldout_") and report["cases"] >= 250
+    assert 0 < report["fault"] <= 1
+    ((family, lowest),) = report["lowest_family"].items()
+    # All fields over the set is the families' scores weighted by size: the lowest cannot exceed it.
+    assert family and 0 < lowest <= report["all_fields"] <= 1
