@@ -18,7 +18,7 @@ def _fill(db: Database) -> None:
     with db.engine.begin() as conn:
         conn.execute(text("CREATE TABLE IF NOT EXISTS filler (body TEXT)"))
     blob = "x" * 4000
-    for start in range(0, ROWS, 100):  # many commits, as turns make them
+    for _ in range(ROWS // 100):  # many commits, as turns make them
         with db.engine.begin() as conn:
             conn.execute(text("INSERT INTO filler (body) VALUES (:b)"), [{"b": blob}] * 100)
 
