@@ -18,6 +18,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 
 log = logging.getLogger(__name__)
 
@@ -96,9 +97,8 @@ class Checkpointer:
         return done
 
     def _run(self) -> None:
-        stop = threading.Event()  # never set: only used for an interruptible sleep
         while True:
-            stop.wait(self.interval_s)
+            time.sleep(self.interval_s)
             with self._lock:
                 if not self._files:
                     self._thread = None
