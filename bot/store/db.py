@@ -87,6 +87,12 @@ def safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+def is_sqlite_file(database: str | None) -> bool:
+    """Whether a SQLite URL's ``database`` names a file (not the in-memory database): only a file has
+    a write-ahead log, a path other processes share, and checkpoints."""
+    return bool(database) and database != ":memory:"
+
+
 def _use_wal(cursor: Any) -> None:
     """Write-ahead logging, so readers never block the writer (a property of the file, kept once set)."""
     if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
@@ -108,7 +114,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
         cursor.execute("PRAGMA foreign_keys = ON")
-        if engine.url.database not in (None, "", ":memory:"):
+        if is_sqlite_file(engine.url.database):
             _use_wal(cursor)
         cursor.close()
 
@@ -146,7 +152,7 @@ _writer_locks_guard = threading.Lock()
 
 def _sqlite_writer_lock(database: str | None) -> threading.RLock:
     """One lock per SQLite file in this process (re-entrant: a nested session must not hang here)."""
-    key = os.path.abspath(database) if database and database != ":memory:" else f":memory:{id(object())}"
+    key = os.path.abspath(database) if is_sqlite_file(database) else f":memory:{id(object())}"
     with _writer_locks_guard:
         return _writer_locks.setdefault(key, threading.RLock())
 
@@ -183,7 +189,7 @@ class Database:
         # A file database's WAL checkpoints leave the turn path (bot.store.checkpoints); a Database that
         # is never disposed stops being checkpointed when it is garbage-collected.
         self._stop_checkpoints: Any = None
-        if self.engine.dialect.name == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        if self.engine.dialect.name == "sqlite" and is_sqlite_file(parsed.database):
             CHECKPOINTER.add(parsed.database)
             self._stop_checkpoints = weakref.finalize(self, CHECKPOINTER.remove, parsed.database)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)

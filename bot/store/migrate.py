@@ -59,8 +59,10 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 @contextlib.contextmanager
 def _sqlite_migration_lock(engine: Engine) -> Iterator[None]:
+    from bot.store.db import is_sqlite_file
+
     database = engine.url.database
-    if not database or database == ":memory:":
+    if not is_sqlite_file(database):
         yield
         return
     with open(f"{os.path.abspath(database)}.migrate.lock", "a+") as handle:
